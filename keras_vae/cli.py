@@ -1,0 +1,122 @@
+"""``keras-vae``: a thin command line over the library. Heavy imports happen per command."""
+
+import argparse
+import json
+import os
+import shlex
+import sys
+
+
+def _quiet_tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _load_model(name_or_path):
+    """A zoo name loads shipped weights; a path to a .keras file loads that model."""
+    from keras_vae import zoo
+
+    if name_or_path.endswith(".keras") or os.path.sep in name_or_path:
+        from keras_vae.saving import load_model
+
+        return load_model(name_or_path), None
+    return zoo.load(name_or_path), zoo.get(name_or_path)
+
+
+def cmd_list(args):
+    from keras_vae import zoo
+
+    for name in zoo.list(args.pattern):
+        card = zoo.card(name)
+        figure = ""
+        if card and "test" in card:
+            figure = f"NLL {card['test']['nll']:.2f} nats"
+        print(f"{name:16s} {figure:18s} {zoo.get(name).description}")
+
+
+def cmd_info(args):
+    from keras_vae import zoo
+
+    recipe = zoo.get(args.name)
+    print(json.dumps({"recipe": recipe.to_dict(), "card": zoo.card(args.name)}, indent=2, default=list))
+
+
+def cmd_train(args):
+    from keras_vae import zoo
+
+    out = args.out or os.path.join("runs", args.name)
+    command = "keras-vae " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    zoo.train(
+        args.name, out, epochs=args.epochs, data_dir=args.data_dir, command=command, limit=args.limit,
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
+    print(open(os.path.join(out, "card.md")).read())
+
+
+def cmd_evaluate(args):
+    from keras_vae.evaluation import evaluate
+
+    model, recipe = _load_model(args.name)
+    dataset = recipe.dataset if recipe else args.dataset
+    examples = args.examples or (recipe.eval_examples if recipe else 1000)
+    k = args.k or (recipe.eval_k if recipe else 1000)
+    figures = evaluate(model, dataset, args.data_dir, examples=examples, k=k, seed=args.seed)
+    nll_name = "-log p(x|y)" if figures["nll_is_conditional"] else "-log p(x)"
+    print(f"{'figure':44s} nats")
+    print(f"{'ELBO (' + str(figures['elbo_examples']) + ' test images)':44s} {figures['test_elbo']:.2f}")
+    label = f"NLL {nll_name} IWAE k={k} ({figures['nll_examples']} images)"
+    print(f"{label:44s} {figures['nll']:.2f} ± {figures['nll_stderr']:.2f}")
+    if recipe is not None:
+        from keras_vae import zoo
+
+        card = zoo.card(recipe.name)
+        if card and "test" in card and card["test"]["nll_examples"] == figures["nll_examples"] and card["test"]["nll_k"] == k:
+            print(f"{'card NLL':44s} {card['test']['nll']:.2f} (difference {figures['nll'] - card['test']['nll']:+.3f})")
+    if args.json:
+        print(json.dumps(figures))
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="keras-vae", description="A Keras 3 model zoo of variational autoencoders.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list the zoo's recipes")
+    p.add_argument("pattern", nargs="?", help="glob, e.g. 'conv_*'")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("info", help="a recipe and its card")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("train", help="train a recipe (resumes an interrupted run in the same --out)")
+    p.add_argument("name")
+    p.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    p.add_argument("--data-dir", help="folder of the dataset's original files (or set $KERAS_VAE_DATA_DIR)")
+    p.add_argument("--out", help="run folder (default runs/NAME)")
+    p.add_argument("--limit", type=int, help="train on the first N examples only (quick runs)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="ELBO and IWAE NLL on the binarised test set, in nats")
+    p.add_argument("name", help="zoo name or path to a .keras model")
+    p.add_argument("--data-dir")
+    p.add_argument("--dataset", default="mnist", help="for a .keras model")
+    p.add_argument("--examples", type=int, help="test images in the NLL (default: the card's)")
+    p.add_argument("--k", type=int, help="importance samples (default: the card's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    p.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv=None):
+    _quiet_tf()
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"keras-vae: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Model cards: the JSON record a training run writes, and its Markdown rendering.
+
+``card.json`` is the source of truth (shipped inside the package beside the weights);
+``zoo/<name>.md`` is rendered from it, and a test checks the two agree.
+"""
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+# The fixed slice a test re-evaluates to check shipped weights against their card.
+SLICE_EXAMPLES = 200
+SLICE_K = 100
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions():
+    out = {}
+    for name in ("keras-vae", "keras", "tensorflow", "tensorflow-datasets", "numpy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def slice_figures(model, recipe, data_dir=None):
+    from keras_vae.evaluation import evaluate
+
+    return evaluate(
+        model, recipe.dataset, data_dir, examples=SLICE_EXAMPLES, k=SLICE_K, elbo_examples=SLICE_EXAMPLES
+    )
+
+
+def _fmt(value, digits=2):
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def render_markdown(card):
+    test = card.get("test", {})
+    sl = card.get("test_slice", {})
+    nll_name = "-log p(x|y)" if test.get("nll_is_conditional") else "-log p(x)"
+    recipe = card["recipe"]
+    lines = [
+        f"# {card['name']}",
+        "",
+        recipe.get("description", ""),
+        "",
+        "## How it was made",
+        "",
+        "```",
+        card["command"],
+        "```",
+        "",
+        f"- model: `{recipe['model']}({', '.join(f'{k}={v!r}' for k, v in recipe['model_args'].items())})`",
+        f"- data: `{recipe['dataset']}` train split ({card['train_examples']} examples), binarisation `{recipe['binarize']}`",
+        f"- schedule: {card['epochs']} epochs, batch {recipe['batch_size']}, Adam lr {recipe['learning_rate']} "
+        f"({recipe['lr_schedule']}), seed {card['seed']}",
+        f"- parameters: {card['params']:,}",
+        f"- wall time: {card['train_seconds'] / 60:.1f} min of training on {card['machine']}",
+        f"- versions: {', '.join(f'{k} {v}' for k, v in card['versions'].items())}, Python {card['python']}",
+        f"- weights sha256: `{card['weights_sha256']}`",
+        "",
+        "## Test figures (binarised MNIST test set, fixed binarisation seed 0), in nats",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+    ]
+    if test:
+        lines += [
+            f"| ELBO (all {test['elbo_examples']} test images, 1 sample) | {_fmt(test['test_elbo'])} |",
+            f"| NLL {nll_name}, IWAE k={test['nll_k']}, first {test['nll_examples']} test images | "
+            f"{_fmt(test['nll'])} ± {_fmt(test['nll_stderr'])} (std. error over images) |",
+        ]
+    if sl:
+        lines += [
+            f"| check slice: ELBO, first {sl['elbo_examples']} images | {_fmt(sl['test_elbo'], 3)} |",
+            f"| check slice: NLL, k={sl['nll_k']}, first {sl['nll_examples']} images | {_fmt(sl['nll'], 3)} |",
+        ]
+    lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/mnist`", ""]
+    return "\n".join(lines)
+
+
+def _write_atomic(path, text):
+    tmp = Path(str(path) + ".partial")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write(card, out_dir):
+    out = Path(out_dir)
+    _write_atomic(out / "card.json", json.dumps(card, indent=2, sort_keys=True) + "\n")
+    _write_atomic(out / "card.md", render_markdown(card))

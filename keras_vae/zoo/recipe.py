@@ -1,0 +1,52 @@
+"""A recipe: everything needed to build, train and evaluate one zoo model, as data."""
+
+import dataclasses
+from types import MappingProxyType
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """One zoo entry.
+
+    Args:
+        name: ``<arch>_<dataset>[_<variant>]``.
+        model: class name in ``keras_vae.models``.
+        model_args: constructor arguments of that class (latent size, beta, warm-up, ...).
+        dataset: name in ``keras_vae.data``.
+        binarize: training-time binarisation (``"dynamic"``, ``"fixed"`` or None).
+        epochs: training epochs.
+        batch_size: training batch size.
+        learning_rate: peak Adam learning rate.
+        lr_schedule: ``"constant"`` or ``"cosine"`` (decays to 5% of the peak).
+        seed: seeds weights, noise, shuffling and binarisation.
+        description: one line for ``keras-vae list``.
+        eval_examples: test images in the card's IWAE NLL (the first n of the test set).
+        eval_k: importance samples per image for that NLL.
+    """
+
+    name: str
+    model: str
+    model_args: dict
+    dataset: str = "mnist"
+    binarize: str = "dynamic"
+    epochs: int = 50
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    lr_schedule: str = "cosine"
+    seed: int = 0
+    description: str = ""
+    eval_examples: int = 1000
+    eval_k: int = 1000
+
+    def __post_init__(self):
+        # Frozen means frozen: a shared recipe's arguments cannot be edited in place.
+        object.__setattr__(self, "model_args", MappingProxyType(dict(self.model_args)))
+
+    @property
+    def conditional(self):
+        return self.model_args.get("num_classes") is not None or self.model == "ConditionalVAE"
+
+    def to_dict(self):
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["model_args"] = dict(self.model_args)
+        return out
