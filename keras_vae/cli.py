@@ -75,6 +75,63 @@ def cmd_evaluate(args):
         print(json.dumps(figures))
 
 
+def cmd_sample(args):
+    import math
+
+    from keras_vae import images
+
+    model, _ = _load_model(args.name)
+    if model.conditional:
+        # One row per class, args.n images spread over the rows.
+        cols = max(1, math.ceil(args.n / model.num_classes))
+        labels = [c for c in range(model.num_classes) for _ in range(cols)]
+        pictures = model.sample(len(labels), labels=labels, seed=args.seed)
+        rows = model.num_classes
+    else:
+        pictures = model.sample(args.n, seed=args.seed)
+        cols = math.ceil(math.sqrt(args.n))
+        rows = math.ceil(args.n / cols)
+    images.save_png(images.grid(pictures, rows, cols), args.out)
+    print(f"wrote {args.out} ({rows}x{cols})")
+
+
+def cmd_reconstruct(args):
+    import numpy as np
+
+    from keras_vae import images
+    from keras_vae.evaluation import binarized_test_set
+
+    model, recipe = _load_model(args.name)
+    dataset = recipe.dataset if recipe else args.dataset
+    x, y = binarized_test_set(dataset, args.data_dir)
+    x, y = x[: args.n], y[: args.n]
+    recon = model.reconstruct(x, y if model.conditional else None)
+    pairs = np.stack([x, recon], axis=1).reshape((-1,) + x.shape[1:])
+    images.save_png(images.grid(pairs, args.n // 8 * 2 or 2, 8), args.out)
+    print(f"wrote {args.out}: rows alternate test images and their reconstructions")
+
+
+def cmd_manifold(args):
+    import numpy as np
+
+    from keras_vae import images
+
+    model, _ = _load_model(args.name)
+    if model.latent_dim != 2:
+        raise ValueError(f"manifold needs a 2-d latent space; this model's latent_dim is {model.latent_dim}")
+    # Grid over the prior's quantiles, as in Kingma & Welling (2014), figure 4.
+    from statistics import NormalDist
+
+    q = np.linspace(0.05, 0.95, args.size)
+    ticks = np.array([NormalDist().inv_cdf(p) for p in q], "float32")
+    z = np.array([[a, b] for b in ticks[::-1] for a in ticks], "float32")
+    labels = None
+    if model.conditional:
+        labels = np.full(len(z), args.label)
+    images.save_png(images.grid(model.decode(z, labels), args.size, args.size), args.out)
+    print(f"wrote {args.out} ({args.size}x{args.size} over z in [{ticks[0]:.2f}, {ticks[-1]:.2f}]^2)")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="keras-vae", description="A Keras 3 model zoo of variational autoencoders.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +161,28 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="also print the figures as JSON")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("sample", help="a PNG grid of samples (one row per class for conditional models)")
+    p.add_argument("name", help="zoo name or path to a .keras model")
+    p.add_argument("--n", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="samples.png")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("reconstruct", help="a PNG of test images and their reconstructions")
+    p.add_argument("name", help="zoo name or path to a .keras model")
+    p.add_argument("--n", type=int, default=32)
+    p.add_argument("--data-dir")
+    p.add_argument("--dataset", default="mnist", help="for a .keras model")
+    p.add_argument("--out", default="reconstructions.png")
+    p.set_defaults(func=cmd_reconstruct)
+
+    p = sub.add_parser("manifold", help="a PNG of the decoded 2-d latent plane")
+    p.add_argument("name", help="zoo name or path to a .keras model with latent_dim 2")
+    p.add_argument("--size", type=int, default=20)
+    p.add_argument("--label", type=int, default=0, help="class, for a conditional model")
+    p.add_argument("--out", default="manifold.png")
+    p.set_defaults(func=cmd_manifold)
     return parser
 
 
