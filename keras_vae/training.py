@@ -62,7 +62,9 @@ def save_weights_atomic(model, path):
     os.replace(tmp, path)
 
 
-def train(recipe, out_dir, epochs=None, data_dir=None, verbose=1, command=None, limit=None, evaluate=True):
+def train(
+    recipe, out_dir, epochs=None, data_dir=None, verbose=1, command=None, limit=None, evaluate=True, callbacks=()
+):
     """Trains ``recipe`` into ``out_dir`` and writes ``model.weights.h5``, ``card.json`` and ``card.md``.
 
     Args:
@@ -74,6 +76,7 @@ def train(recipe, out_dir, epochs=None, data_dir=None, verbose=1, command=None, 
         command: the command line recorded in the card.
         limit: train on the first ``limit`` examples only (quick runs and tests).
         evaluate: compute the card's test figures at the end.
+        callbacks: extra Keras callbacks, run after the checkpointing ones.
 
     Returns:
         The trained model.
@@ -103,6 +106,7 @@ def train(recipe, out_dir, epochs=None, data_dir=None, verbose=1, command=None, 
         _epoch_timer(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TerminateOnNaN(),
+        *callbacks,
     ]
     model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
     if model.stop_training:
