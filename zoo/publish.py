@@ -32,6 +32,45 @@ def publish(run_dir):
     print(f"published {name}: NLL {card['test']['nll']:.2f} nats, weights {weights.stat().st_size / 1e6:.1f} MB")
 
 
+def zoo_table():
+    """The README's recipe table, from the shipped cards (measured figures only)."""
+    from keras_vae import zoo
+
+    rows = [
+        "| recipe | model | epochs | train time | test ELBO | NLL (IWAE) | card |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name in zoo.list():
+        card = zoo.card(name)
+        recipe = zoo.get(name)
+        if card is None:
+            rows.append(f"| `{name}` | {recipe.model} | {recipe.epochs} | not trained yet | | | |")
+            continue
+        test = card["test"]
+        nll = f"{test['nll']:.2f} ± {test['nll_stderr']:.2f}" + (" (-log p(x\\|y))" if test["nll_is_conditional"] else "")
+        rows.append(
+            f"| `{name}` | {recipe.model}, latent {recipe.model_args['latent_dim']} | {card['epochs']} | "
+            f"{card['train_seconds'] / 60:.0f} min | {test['test_elbo']:.2f} | {nll} | [zoo/{name}.md](zoo/{name}.md) |"
+        )
+    rows += [
+        "",
+        "Nats per image on the binarised MNIST test set (fixed binarisation seed 0): ELBO over all 10,000",
+        "images; NLL = -log p(x) by the IWAE bound with k=1000 on 1000 test images drawn once with a fixed seed (± its",
+        "standard error over images). Trained on 2 CPU cores; each card has the exact command.",
+    ]
+    return "\n".join(rows)
+
+
+def update_readme():
+    readme = REPO / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- zoo-table -->", "<!-- /zoo-table -->"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{zoo_table()}\n{end}{tail}")
+
+
 if __name__ == "__main__":
     for arg in sys.argv[1:]:
         publish(arg)
+    update_readme()

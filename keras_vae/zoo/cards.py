@@ -78,13 +78,13 @@ def render_markdown(card):
     if test:
         lines += [
             f"| ELBO (all {test['elbo_examples']} test images, 1 sample) | {_fmt(test['test_elbo'])} |",
-            f"| NLL {nll_name}, IWAE k={test['nll_k']}, first {test['nll_examples']} test images | "
+            f"| NLL {nll_name}, IWAE k={test['nll_k']}, {test['nll_examples']} random test images (fixed seed) | "
             f"{_fmt(test['nll'])} ± {_fmt(test['nll_stderr'])} (std. error over images) |",
         ]
     if sl:
         lines += [
-            f"| check slice: ELBO, first {sl['elbo_examples']} images | {_fmt(sl['test_elbo'], 3)} |",
-            f"| check slice: NLL, k={sl['nll_k']}, first {sl['nll_examples']} images | {_fmt(sl['nll'], 3)} |",
+            f"| check slice: ELBO, {sl['elbo_examples']} random images | {_fmt(sl['test_elbo'], 3)} |",
+            f"| check slice: NLL, k={sl['nll_k']}, {sl['nll_examples']} random images | {_fmt(sl['nll'], 3)} |",
         ]
     lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/mnist`", ""]
     return "\n".join(lines)

@@ -23,7 +23,7 @@ RECIPES = (
         name="conv_mnist_2d",
         model="ConvVAE",
         model_args=dict(latent_dim=2, filters=(32, 64), hidden_units=16, activation="relu", seed=0),
-        epochs=20,
+        epochs=12,
         description="The keras.io conv VAE (2-d latent) for latent-space pictures and the browser demo",
     ),
     Recipe(
@@ -39,7 +39,7 @@ RECIPES = (
             kl_warmup_steps=5000,
             seed=0,
         ),
-        epochs=40,
+        epochs=50,
         description="Conditional conv VAE on digit labels, 32-d latent, dynamically binarised MNIST",
     ),
 )
