@@ -183,6 +183,10 @@ def build_parser():
     p.add_argument("--label", type=int, default=0, help="class, for a conditional model")
     p.add_argument("--out", default="manifold.png")
     p.set_defaults(func=cmd_manifold)
+
+    from keras_vae.export.cli import add_parser as add_export_parser
+
+    add_export_parser(sub)
     return parser
 
 

@@ -17,8 +17,13 @@ def mnist_dir(tmp_path_factory):
     """Folder of the original MNIST files; TFDS records go to a fresh session folder."""
     if not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():
         pytest.skip(f"offline MNIST files not found at {MNIST_DIR}")
+    previous = os.environ.get("KERAS_VAE_TFDS_DIR")
     os.environ["KERAS_VAE_TFDS_DIR"] = str(tmp_path_factory.mktemp("tfds"))
-    return MNIST_DIR
+    yield MNIST_DIR
+    if previous is None:
+        os.environ.pop("KERAS_VAE_TFDS_DIR", None)
+    else:
+        os.environ["KERAS_VAE_TFDS_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ The scorer evaluates the negative ELBO at ``z = z_mean + exp(z_log_var / 2) * no
 ``score = -log p(x|z) + KL(q(z|x) || p(z))`` per example, in nats. Passing zeros as
 ``noise`` scores at the posterior mean; passing N(0, I) draws gives the usual one-sample
 estimate. Noise is an input so that no exported graph holds a random op: every artifact
-is a pure function of its inputs and can be compared bit-for-bit-ish across runtimes.
+is a pure function of its inputs, reproducible and comparable across runtimes.
 """
 
 import dataclasses
@@ -93,7 +93,7 @@ def _label(model):
     return [TensorInfo("label", (None,), "int32")] if model.conditional else []
 
 
-def _make(model, name, description, inputs, outputs, body):
+def _make(name, description, inputs, outputs, body):
     import tensorflow as tf
 
     graph = Graph(name, SIGNATURES[name], description, tuple(inputs), tuple(outputs), None)
@@ -137,19 +137,19 @@ def build_graphs(model):
 
     graphs = [
         _make(
-            model, "encoder", "posterior q(z|x) parameters",
+            "encoder", "posterior q(z|x) parameters",
             [image] + label,
             [TensorInfo("z_mean", latent), TensorInfo("z_log_var", latent)],
             encode,
         ),
         _make(
-            model, "decoder", f"mean image E[x|z] of the {model.likelihood.name} likelihood",
+            "decoder", f"mean image E[x|z] of the {model.likelihood.name} likelihood",
             [TensorInfo("z", latent)] + label,
             [TensorInfo("image_mean", image.shape)],
             decode,
         ),
         _make(
-            model, "scorer",
+            "scorer",
             "anomaly score: negative ELBO in nats at z = z_mean + exp(z_log_var/2) * noise "
             "(zeros: posterior mean), and the reconstruction at that z",
             [image] + label + [TensorInfo("noise", latent)],

@@ -16,7 +16,7 @@ Top level:
     latent_dim: size of z.
     likelihood: {"name": "bernoulli" | "gaussian", "config": {...}}; the decoder
         returns this likelihood's mean image.
-    conditional: bool; if true every graph but none of the latents takes "label".
+    conditional: bool; if true, every graph takes a "label" input.
     num_classes: int or null.
     label_names: list of num_classes strings (label i is label_names[i]) or null.
     graphs: {"encoder" | "decoder" | "scorer": {
@@ -30,9 +30,13 @@ Top level:
         (batch, latent_dim); noise float32 (batch, latent_dim), zeros for the posterior
         mean. Outputs: z_mean, z_log_var (batch, latent_dim); image_mean and
         reconstruction (batch, h, w, c); score (batch,), the negative ELBO in nats.
-    formats: {"saved_model" | "tflite" | "onnx": how to load and call that format;
-        tflite lists its variants, all with float32 inputs and outputs (int8
-        included: it quantises inside); onnx gives its opset}.
+    formats: {"saved_model" | "tflite" | "onnx": how to load and call that format}.
+        saved_model: {"path", "signatures": {graph: key}, "serving_default"}.
+        tflite: {"variants": {variant: {"weights", "activations", "io_dtype",
+        "calibrated"}}, "signatures": {graph: key}, ...}; io_dtype is "float32" in
+        every variant, int8 included: full-integer files quantise and dequantise
+        inside, so callers feed the same arrays to every variant.
+        onnx: {"opset", "batch_dim": "batch", ...}.
     reference_data: where the verification batch and the int8 calibration sample
         came from: {"source": "dataset" | "samples", "dataset", "binarize",
         "verification", "calibration", "reason" (samples only)}.
@@ -47,6 +51,7 @@ Top level:
 """
 
 import json
+import math
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -166,8 +171,10 @@ def build(model, graphs, artifacts, records, formats, reference_info, folder, re
         "reference_data": reference_info,
         "verification": {
             "float32_tolerance": verify.FLOAT32_TOLERANCE,
-            "score_tolerance": f"{verify.FLOAT32_TOLERANCE} x max(1, max |Keras score|): a float32 sum of "
-            f"{int(__import__('math').prod(model.image_shape))} per-pixel terms",
+            "score_tolerance": (
+                f"max({verify.FLOAT32_TOLERANCE}, {verify.SCORE_RELATIVE_TOLERANCE} x max |Keras score|): "
+                f"the score is a float32 sum of {math.prod(model.image_shape)} per-pixel terms"
+            ),
             "feeds": list(feeds or []),
             "passed": all(r["passed"] for r in records),
             "artifacts": records,

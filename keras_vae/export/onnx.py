@@ -21,16 +21,6 @@ def file_name(graph):
     return f"{graph}.onnx"
 
 
-def _patch_tf2onnx():
-    # tf2onnx 1.17 still calls numpy APIs removed in numpy 2 on some constant-folding
-    # paths; Keras ships the fix it uses for its own ONNX export, so reuse it.
-    try:
-        from keras.src.export.tf2onnx_lib import patch_tf2onnx
-    except ImportError:
-        return
-    patch_tf2onnx()
-
-
 def _name_batch_axis(model_proto):
     for value in list(model_proto.graph.input) + list(model_proto.graph.output):
         dims = value.type.tensor_type.shape.dim
@@ -64,7 +54,6 @@ def convert(graph, opset=DEFAULT_OPSET):
     import onnx
     import tf2onnx
 
-    _patch_tf2onnx()
     logging.getLogger("tf2onnx").setLevel(logging.WARNING)
     model_proto, _ = tf2onnx.convert.from_function(
         graph.function, input_signature=graph.input_signature(), opset=int(opset)
@@ -114,7 +103,12 @@ def runner(path, artifact):
 
 
 def describe(context, artifacts):
-    """The manifest's ``formats.onnx`` section."""
+    """The manifest's ``formats.onnx`` section.
+
+    Args:
+        context: the ``ExportContext``.
+        artifacts: the ``Artifact``s this format wrote.
+    """
     return {
         "opset": int(context.options.get("opset") or DEFAULT_OPSET),
         "converter": "tf2onnx.convert.from_function",

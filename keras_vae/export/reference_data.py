@@ -110,4 +110,5 @@ def load(model, source="auto", dataset=None, data_dir=None, verify_examples=32, 
     except (FileNotFoundError, ValueError) as e:
         if source == "dataset" or data_dir is not None:
             raise
-        return _from_samples(model, verify_examples, calibration_examples, f"dataset unavailable: {e}")
+        first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return _from_samples(model, verify_examples, calibration_examples, f"dataset unavailable: {first_line}")

@@ -73,7 +73,12 @@ def runner(path, artifact):
 
 
 def describe(context, artifacts):
-    """The manifest's ``formats.saved_model`` section."""
+    """The manifest's ``formats.saved_model`` section.
+
+    Args:
+        context: the ``ExportContext``.
+        artifacts: the ``Artifact``s this format wrote.
+    """
     return {
         "path": FOLDER,
         "signatures": {g.name: g.signature for g in context.graphs.values()},

@@ -14,6 +14,7 @@ Each file holds one signature named like the SavedModel's (``encode``, ``decode`
 ``shape_signature``: ``Interpreter.get_signature_runner(key)(**inputs)`` resizes it.
 """
 
+import warnings
 from pathlib import Path
 
 from keras_vae.export.artifact import Artifact
@@ -21,12 +22,15 @@ from keras_vae.export.artifact import Artifact
 NAME = "tflite"
 VARIANTS = ("float32", "float16", "dynamic_int8", "int8")
 
-DESCRIPTIONS = {
-    "float32": "float32 weights and kernels",
-    "float16": "float16 weights, float32 kernels",
-    "dynamic_int8": "int8 weights, activations quantised on the fly (dynamic range)",
-    "int8": "full-integer int8 weights and activations, calibrated on the calibration sample; "
-    "inputs and outputs stay float32 (label int32) and are quantised inside the model",
+# Machine-readable per variant: what is stored, what is computed, what a caller feeds.
+# io_dtype is the dtype of the image, z and noise inputs and of every output (labels
+# are int32 everywhere): float32 in all variants, int8 included.
+VARIANT_INFO = {
+    "float32": {"weights": "float32", "activations": "float32", "io_dtype": "float32", "calibrated": False},
+    "float16": {"weights": "float16", "activations": "float32", "io_dtype": "float32", "calibrated": False},
+    "dynamic_int8": {"weights": "int8", "activations": "float32, int8 on the fly", "io_dtype": "float32",
+                     "calibrated": False},
+    "int8": {"weights": "int8", "activations": "int8", "io_dtype": "float32", "calibrated": True},
 }
 
 
@@ -61,7 +65,11 @@ def convert(saved_model_dir, graph, variant, representative=None):
         converter.representative_dataset = lambda: iter(representative)
         # Only int8 kernels: a float fallback would silently make a hybrid model.
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    return converter.convert()
+    with warnings.catch_warnings():
+        # The int8 calibrator inside TF still builds the deprecated tf.lite.Interpreter;
+        # its warning is about TF's internals, not about anything this export does.
+        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated.*")
+        return converter.convert()
 
 
 def write(context):
@@ -81,9 +89,8 @@ def write(context):
             data = convert(context.saved_model_dir, graph, variant, (context.calibration or {}).get(graph.name))
             name = file_name(graph.name, variant)
             (Path(context.out_dir) / name).write_bytes(data)
-            artifacts.append(
-                Artifact(graph.name, NAME, variant, name, exact=variant == "float32", entry={"signature": graph.signature})
-            )
+            entry = {"signature": graph.signature}
+            artifacts.append(Artifact(graph.name, NAME, variant, name, exact=variant == "float32", entry=entry))
     return artifacts
 
 
@@ -106,11 +113,16 @@ def runner(path, artifact):
 
 
 def describe(context, artifacts):
-    """The manifest's ``formats.tflite`` section."""
+    """The manifest's ``formats.tflite`` section.
+
+    Args:
+        context: the ``ExportContext``.
+        artifacts: the ``Artifact``s this format wrote.
+    """
     variants = sorted({a.variant for a in artifacts}, key=VARIANTS.index)
     return {
-        "variants": {v: DESCRIPTIONS[v] for v in variants},
-        "io_dtypes": "float32 inputs and outputs (label int32) in every variant, int8 included",
+        "variants": {v: VARIANT_INFO[v] for v in variants},
+        "io": "every variant takes and returns float32 (labels int32); int8 quantises and dequantises inside",
         "signatures": {g.name: g.signature for g in context.graphs.values()},
         "batch": "stored as 1 with shape_signature -1; the signature runner resizes it",
         "runtime": "ai_edge_litert.interpreter.Interpreter(...).get_signature_runner(signature)",
