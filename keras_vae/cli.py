@@ -47,7 +47,7 @@ def cmd_train(args):
     command = "keras-vae " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     zoo.train(
         args.name, out, epochs=args.epochs, data_dir=args.data_dir, command=command, limit=args.limit,
-        verbose=1 if sys.stdout.isatty() else 2,
+        verbose=1 if sys.stdout.isatty() else 2, note=args.note,
     )
     print(open(os.path.join(out, "card.md")).read())
 
@@ -150,6 +150,7 @@ def build_parser():
     p.add_argument("--data-dir", help="folder of the dataset's original files (or set $KERAS_VAE_DATA_DIR)")
     p.add_argument("--out", help="run folder (default runs/NAME)")
     p.add_argument("--limit", type=int, help="train on the first N examples only (quick runs)")
+    p.add_argument("--note", help="free text recorded in the card")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="ELBO and IWAE NLL on the binarised test set, in nats")

@@ -63,7 +63,16 @@ def save_weights_atomic(model, path):
 
 
 def train(
-    recipe, out_dir, epochs=None, data_dir=None, verbose=1, command=None, limit=None, evaluate=True, callbacks=()
+    recipe,
+    out_dir,
+    epochs=None,
+    data_dir=None,
+    verbose=1,
+    command=None,
+    limit=None,
+    evaluate=True,
+    callbacks=(),
+    note=None,
 ):
     """Trains ``recipe`` into ``out_dir`` and writes ``model.weights.h5``, ``card.json`` and ``card.md``.
 
@@ -77,6 +86,7 @@ def train(
         limit: train on the first ``limit`` examples only (quick runs and tests).
         evaluate: compute the card's test figures at the end.
         callbacks: extra Keras callbacks, run after the checkpointing ones.
+        note: free text recorded in the card (e.g. how a run was interrupted or extended).
 
     Returns:
         The trained model.
@@ -133,6 +143,8 @@ def train(
         "params": int(model.count_params()),
         "final_epoch": history[-1] if history else {},
     }
+    if note:
+        card["note"] = note
     if evaluate:
         from keras_vae.evaluation import evaluate as run_eval
 

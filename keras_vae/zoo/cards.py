@@ -69,6 +69,7 @@ def render_markdown(card):
         f"- wall time: {card['train_seconds'] / 60:.1f} min of training on {card['machine']}",
         f"- versions: {', '.join(f'{k} {v}' for k, v in card['versions'].items())}, Python {card['python']}",
         f"- weights sha256: `{card['weights_sha256']}`",
+        *([f"- note: {card['note']}"] if card.get("note") else []),
         "",
         "## Test figures (binarised MNIST test set, fixed binarisation seed 0), in nats",
         "",
