@@ -188,6 +188,10 @@ def build_parser():
     from keras_vae.export.cli import add_parser as add_export_parser
 
     add_export_parser(sub)
+
+    from keras_vae import demo
+
+    demo.add_parser(sub)
     return parser
 
 
