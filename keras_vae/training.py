@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from keras_vae import data
+from keras_vae.files import sha256
 from keras_vae.zoo import cards
 
 WEIGHTS_FILE = "model.weights.h5"
@@ -152,7 +153,7 @@ def train(
             shipped, recipe.dataset, data_dir, examples=recipe.eval_examples, k=recipe.eval_k
         )
         card["test_slice"] = cards.slice_figures(shipped, recipe, data_dir)
-    card["weights_sha256"] = cards.sha256(out / WEIGHTS_FILE)
+    card["weights_sha256"] = sha256(out / WEIGHTS_FILE)
     cards.write(card, out)
     return shipped
 

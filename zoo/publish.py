@@ -13,6 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from keras_vae.files import sha256  # noqa: E402
 from keras_vae.zoo import cards  # noqa: E402
 from keras_vae.zoo.registry import WEIGHTS_DIR  # noqa: E402
 
@@ -21,7 +22,7 @@ def publish(run_dir):
     run = Path(run_dir)
     card = json.loads((run / "card.json").read_text())
     weights = run / "model.weights.h5"
-    if cards.sha256(weights) != card["weights_sha256"]:
+    if sha256(weights) != card["weights_sha256"]:
         raise SystemExit(f"{weights} does not match the sha256 in {run / 'card.json'}")
     if "test" not in card:
         raise SystemExit(f"{run / 'card.json'} has no test figures; evaluate before shipping")

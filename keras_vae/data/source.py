@@ -7,11 +7,11 @@ or at a parent holding ``<dataset>/``. Prepared TFDS records go to ``$KERAS_VAE_
 and renamed into place, so an interrupted preparation leaves nothing half-written.
 """
 
-import hashlib
 import os
 from pathlib import Path
 
 from keras_vae.data import catalog
+from keras_vae.files import sha256
 
 DATA_DIR_ENV = "KERAS_VAE_DATA_DIR"
 TFDS_DIR_ENV = "KERAS_VAE_TFDS_DIR"
@@ -28,14 +28,6 @@ def tfds_dir():
 def _expected_files(builder):
     """{filename: sha256} from the TFDS builder's registered url checksums."""
     return {info.filename: info.checksum for info in builder.url_infos.values()}
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _resolve_folder(spec, data_dir, expected):
@@ -67,7 +59,7 @@ def _check_folder(spec, folder, expected):
             f"it should hold:\n{listing}"
         )
     for name, checksum in expected.items():
-        if checksum and _sha256(folder / name) != checksum:
+        if checksum and sha256(folder / name) != checksum:
             raise DataNotFoundError(
                 f"file {folder / name} is corrupt: its sha256 differs from the one TFDS registers for "
                 f"{spec.tfds_name} ({checksum})"

@@ -90,7 +90,7 @@ def file_entries(folder, exclude=(FILE_NAME,)):
         folder: the export folder.
         exclude: relative paths to leave out.
     """
-    from keras_vae.zoo.cards import sha256
+    from keras_vae.files import sha256
 
     folder = Path(folder)
     out = []

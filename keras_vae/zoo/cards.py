@@ -4,23 +4,15 @@
 ``zoo/<name>.md`` is rendered from it, and a test checks the two agree.
 """
 
-import hashlib
 import json
-import os
 from importlib import metadata
 from pathlib import Path
+
+from keras_vae.files import write_text_atomic
 
 # The fixed slice a test re-evaluates to check shipped weights against their card.
 SLICE_EXAMPLES = 200
 SLICE_K = 100
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def package_versions():
@@ -91,13 +83,7 @@ def render_markdown(card):
     return "\n".join(lines)
 
 
-def _write_atomic(path, text):
-    tmp = Path(str(path) + ".partial")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def write(card, out_dir):
     out = Path(out_dir)
-    _write_atomic(out / "card.json", json.dumps(card, indent=2, sort_keys=True) + "\n")
-    _write_atomic(out / "card.md", render_markdown(card))
+    write_text_atomic(out / "card.json", json.dumps(card, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out / "card.md", render_markdown(card))

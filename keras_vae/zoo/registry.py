@@ -80,7 +80,7 @@ def load(name):
     >>> model.sample(4).shape
     (4, 28, 28, 1)
     """
-    from keras_vae.zoo.cards import sha256
+    from keras_vae.files import sha256
 
     recipe = get(name)
     info = card(name)

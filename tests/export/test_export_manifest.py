@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from keras_vae.export import manifest as manifest_lib
-from keras_vae.zoo.cards import sha256
+from keras_vae.files import sha256
 
 
 @pytest.fixture(scope="module")

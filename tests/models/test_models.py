@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import labels_for, run_saving_test, run_shape_test, tiny_models
+from helpers import run_saving_test, run_shape_test, tiny_models
 
 FAMILIES = sorted(tiny_models())
 

@@ -2,12 +2,13 @@
 
 import json
 import subprocess
+from pathlib import Path
 import sys
 
-import numpy as np
 import pytest
 
 from keras_vae import zoo
+from keras_vae.files import sha256
 from keras_vae.zoo import cards
 
 RECIPES = zoo.list()
@@ -50,10 +51,10 @@ def test_card_registry_and_shipped_files_agree(name):
     assert card["name"] == name
     assert card["recipe"]["model"] == recipe.model
     assert card["recipe"]["model_args"] == json.loads(json.dumps(dict(recipe.model_args)))
-    assert cards.sha256(zoo.weights_path(name)) == card["weights_sha256"]
+    assert sha256(zoo.weights_path(name)) == card["weights_sha256"]
     assert card["train_examples"] == "all"
     assert "test" in card and card["test"]["nll_k"] >= 1000
-    markdown = (cards.Path(__file__).resolve().parents[2] / "zoo" / f"{name}.md").read_text()
+    markdown = (Path(__file__).resolve().parents[2] / "zoo" / f"{name}.md").read_text()
     assert markdown == cards.render_markdown(card)
 
 
