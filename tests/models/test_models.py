@@ -22,15 +22,16 @@ def test_keras_round_trip(family, binary_images, tmp_path):
 def test_fit_few_steps_on_real_fixture(family, mnist_fixture):
     images, labels = mnist_fixture
     x = (images > 0.5).astype("float32")
+    keras.utils.set_random_seed(0)  # weight init too, so the run is the same every time
     model = tiny_models()[family]()
     data = (x, labels) if model.conditional else x
-    ds = tf.data.Dataset.from_tensor_slices(data).batch(64)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), jit_compile=False)
+    ds = tf.data.Dataset.from_tensor_slices(data).batch(32)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=False)
     before = model.evaluate(ds, verbose=0, return_dict=True)
-    history = model.fit(ds, epochs=3, verbose=0).history
+    history = model.fit(ds, epochs=5, verbose=0).history
     after = model.evaluate(ds, verbose=0, return_dict=True)
     assert set(history) >= {"loss", "reconstruction", "kl", "elbo"}
-    assert after["elbo"] > before["elbo"] + 50  # nats: from ~544 (random) towards ~200
+    assert after["elbo"] > before["elbo"] + 50  # nats: from ~545 (random init) down by 100-300
     # The reported ELBO is -(reconstruction + KL), in nats per example.
     np.testing.assert_allclose(after["elbo"], -(after["reconstruction"] + after["kl"]), rtol=1e-5)
 
