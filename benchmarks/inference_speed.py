@@ -146,9 +146,10 @@ def main(argv=None):
     if folder is None:
         tmp = tempfile.TemporaryDirectory(prefix="keras_vae_bench-")
         folder = Path(tmp.name) / args.model
-    if not (folder / "manifest.json").exists():
-        print(f"exporting {args.model} to {folder} (all formats) ...", file=sys.stderr, flush=True)
-        export.export(model, folder, "all", recipe=args.model, data_dir=args.data_dir)
+    # Always export afresh: a folder left by an earlier run may hold other weights, and the
+    # timings below must be of the model that the parity column compares against.
+    print(f"exporting {args.model} to {folder} (all formats) ...", file=sys.stderr, flush=True)
+    export.export(model, folder, "all", overwrite=True, recipe=args.model, data_dir=args.data_dir)
 
     rng = np.random.default_rng(0)
     inputs = {b: rng.standard_normal((b, model.latent_dim)).astype("float32") for b in BATCHES}
