@@ -132,6 +132,51 @@ def cmd_manifold(args):
     print(f"wrote {args.out} ({args.size}x{args.size} over z in [{ticks[0]:.2f}, {ticks[-1]:.2f}]^2)")
 
 
+def cmd_traverse(args):
+    import numpy as np
+
+    from keras_vae.models import checks
+    from keras_vae.tasks import traversal
+
+    model, recipe = _load_model(args.name)
+    dims = traversal.parse_dims(args.dims) if args.dims is not None else None
+    if dims is not None:
+        traversal.check_dims(dims, model.latent_dim)  # before any data is read
+    traversal.check_steps(args.steps)
+    traversal.check_limit(args.limit)
+    checks.check_positive_int(args.max_dims, "--max-dims")
+    checks.check_positive_int(args.examples, "--examples")
+    x = label = kl = None
+    if args.data_dir is None:
+        if args.image_index is not None:
+            raise ValueError("--image-index picks a test image: it needs --data-dir")
+        label = args.label if model.conditional else None
+        base = "z = 0" + (f" (class {label})" if model.conditional else "")
+    else:
+        from keras_vae.evaluation import binarized_test_set, subset_indices
+
+        images, labels = binarized_test_set(recipe.dataset if recipe else args.dataset, args.data_dir)
+        index = 0 if args.image_index is None else args.image_index
+        if not 0 <= index < len(images):
+            raise ValueError(f"--image-index {index} is out of range: the test split has {len(images)} images")
+        x, label = images[index], (int(labels[index]) if model.conditional else None)
+        rank = subset_indices(len(images), args.examples, seed=args.seed)
+        kl = traversal.mean_kl_per_dim(model, images[rank], labels[rank] if model.conditional else None)
+        if dims is None:
+            dims = traversal.order_by_kl(kl)[: args.max_dims]
+        base = f"the posterior mean of test image {index}" + (f" (class {label})" if model.conditional else "")
+    decoded, dims = traversal.traversal_images(model, x, label, dims, args.steps, args.limit,
+                                               max_dims=args.max_dims)
+    traversal.save_png(traversal.to_grid(decoded), args.out)
+    print(f"wrote {args.out} ({len(dims)}x{args.steps}): rows are latent dims {', '.join(map(str, dims))}; "
+          f"columns z_dim from {-args.limit:g} to {args.limit:g}; other dims at {base}")
+    if kl is not None:
+        print(f"mean KL per dim over {len(rank)} random test images (nats): "
+              + ", ".join(f"{j}: {kl[j]:.3f}" for j in dims)
+              + f"; {int(np.sum(kl > traversal.ACTIVE_THRESHOLD))} of {model.latent_dim} dims above "
+              f"{traversal.ACTIVE_THRESHOLD} nats")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="keras-vae", description="A Keras 3 model zoo of variational autoencoders.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +229,24 @@ def build_parser():
     p.add_argument("--label", type=int, default=0, help="class, for a conditional model")
     p.add_argument("--out", default="manifold.png")
     p.set_defaults(func=cmd_manifold)
+
+    p = sub.add_parser(
+        "traverse", help="a PNG of latent traversals: one row per latent dim, its value from -limit to +limit"
+    )
+    p.add_argument("name", help="zoo name or path to a .keras model")
+    p.add_argument("--dims", help="comma-separated latent dims, one row each (default: the most informative "
+                   "by mean KL on test images with --data-dir, else 0..max-dims-1)")
+    p.add_argument("--steps", type=int, default=9, help="columns: values from -limit to +limit (>= 2)")
+    p.add_argument("--limit", type=float, default=3.0, help="traverse each dim over [-limit, limit]")
+    p.add_argument("--max-dims", type=int, default=10, help="most rows when --dims is not given")
+    p.add_argument("--data-dir", help="base the traversal on a test image and rank dims on test images")
+    p.add_argument("--dataset", default="mnist", help="for a .keras model")
+    p.add_argument("--image-index", type=int, help="test image whose posterior mean is the base (default 0)")
+    p.add_argument("--examples", type=int, default=500, help="test images the dims are ranked on")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random test images the dims are ranked on")
+    p.add_argument("--label", type=int, default=0, help="class, for a conditional model without --data-dir")
+    p.add_argument("--out", default="traversal.png")
+    p.set_defaults(func=cmd_traverse)
 
     from keras_vae.export.cli import add_parser as add_export_parser
 

@@ -45,11 +45,18 @@ def evaluate(model, dataset="mnist", data_dir=None, examples=1000, k=1000, seed=
     elbo_idx = subset_indices(len(images), len(images) if elbo_examples is None else elbo_examples)
     nll_idx = subset_indices(len(images), examples)
     n_elbo, n_nll = len(elbo_idx), len(nll_idx)
-    cond = model.conditional
+    # A model that infers missing labels (M2) is scored on the marginal log p(x).
+    cond = model.conditional and not getattr(model, "labels_optional", False)
     start = time.perf_counter()
     elbo = model.elbo(images[elbo_idx], labels[elbo_idx] if cond else None, seed=seed)
     nll = -model.log_likelihood(images[nll_idx], labels[nll_idx] if cond else None, k=k, seed=seed)
+    figures = {}
+    if hasattr(model, "classify"):
+        predicted = model.predict_labels(images)
+        figures["test_error"] = float(np.mean(predicted != labels))
+        figures["test_error_examples"] = int(len(images))
     return {
+        **figures,
         "test_elbo": float(np.mean(elbo)),
         "elbo_examples": int(n_elbo),
         "nll": float(np.mean(nll)),

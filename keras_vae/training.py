@@ -101,14 +101,22 @@ def train(
     epochs = recipe.epochs if epochs is None else int(epochs)
     keras.utils.set_random_seed(recipe.seed)
     model = registry.build(recipe)
-    conditional = model.conditional
-    train_ds = data.make_dataset(
-        recipe.dataset, "train", recipe.batch_size, binarize=recipe.binarize, with_labels=conditional,
-        seed=recipe.seed, data_dir=data_dir, limit=limit,
-    )
+    with_labels = model.conditional
+    labelled = None
+    if recipe.labels_per_class:
+        train_ds, labelled = data.make_semi_supervised_dataset(
+            recipe.dataset, recipe.labels_per_class, recipe.batch_size, seed=recipe.seed, data_dir=data_dir,
+            limit=limit,
+        )
+    else:
+        train_ds = data.make_dataset(
+            recipe.dataset, "train", recipe.batch_size, binarize=recipe.binarize, with_labels=with_labels,
+            seed=recipe.seed, data_dir=data_dir, limit=limit, exclude_classes=recipe.exclude_classes,
+        )
     val_ds = data.make_dataset(
-        recipe.dataset, "test", 1000, binarize="fixed", with_labels=conditional, shuffle=False,
+        recipe.dataset, "test", 1000, binarize="fixed", with_labels=with_labels, shuffle=False,
         seed=0, data_dir=data_dir, limit=None if limit is None else max(1000, limit // 6),
+        exclude_classes=recipe.exclude_classes,
     )
     steps = int(train_ds.cardinality())
     model.compile(optimizer=build_optimizer(recipe, steps, epochs), jit_compile=False)
@@ -144,6 +152,8 @@ def train(
         "params": int(model.count_params()),
         "final_epoch": history[-1] if history else {},
     }
+    if labelled is not None:
+        card["labelled_examples"] = {"count": int(len(labelled)), "train_indices": [int(i) for i in labelled]}
     if note:
         card["note"] = note
     if evaluate:

@@ -41,24 +41,45 @@ def zoo_table():
         "| recipe | model | epochs | train time | test ELBO | NLL (IWAE) | card |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    untrained = False
     for name in zoo.list():
         card = zoo.card(name)
         recipe = zoo.get(name)
         if card is None:
-            rows.append(f"| `{name}` | {recipe.model} | {recipe.epochs} | not trained yet | | | |")
+            # A recipe without shipped weights; a hand-written card, if any, says why and how to train it.
+            untrained = True
+            link = f"[zoo/{name}.md](zoo/{name}.md)" if (REPO / "zoo" / f"{name}.md").exists() else ""
+            rows.append(
+                f"| `{name}` | {recipe.model}, latent {recipe.model_args['latent_dim']} | {recipe.epochs} (planned) | "
+                f"not trained here | | | {link} |"
+            )
             continue
         test = card["test"]
         nll = f"{test['nll']:.2f} ± {test['nll_stderr']:.2f}" + (" (-log p(x\\|y))" if test["nll_is_conditional"] else "")
+        if test["nll_k"] != 1000:
+            nll += f" (k={test['nll_k']})"
         rows.append(
             f"| `{name}` | {recipe.model}, latent {recipe.model_args['latent_dim']} | {card['epochs']} | "
             f"{card['train_seconds'] / 60:.0f} min | {test['test_elbo']:.2f} | {nll} | [zoo/{name}.md](zoo/{name}.md) |"
         )
+    trained_on = sorted({zoo.get(n).dataset for n in zoo.list() if zoo.card(n) is not None}) or ["mnist"]
+    if trained_on == ["mnist"]:
+        test_sets = "MNIST test set"
+    else:
+        titles = ", ".join(cards.dataset_title(d) for d in trained_on)
+        test_sets = f"test set of each recipe's dataset ({titles})"
     rows += [
         "",
-        "Nats per image on the binarised MNIST test set (fixed binarisation seed 0): ELBO over all 10,000",
+        f"Nats per image on the binarised {test_sets} (fixed binarisation seed 0): ELBO over all 10,000",
         "images; NLL = -log p(x) by the IWAE bound with k=1000 on 1000 test images drawn once with a fixed seed (± its",
         "standard error over images). Trained on 2 CPU cores; each card has the exact command.",
     ]
+    if untrained:
+        rows += [
+            "",
+            "*not trained here*: the recipe ships no weights (`keras_vae.zoo.load` raises FileNotFoundError); train it",
+            "with `keras-vae train NAME --data-dir DIR --out runs/NAME` (its card, where linked, says why it was not).",
+        ]
     return "\n".join(rows)
 
 

@@ -1,10 +1,12 @@
 """Named datasets as tf.data pipelines, read offline through tensorflow-datasets."""
 
 from keras_vae.data.catalog import DatasetSpec, get, names, register
-from keras_vae.data.pipeline import binarize_fixed, load_arrays, load_images, make_dataset
+from keras_vae.data.pipeline import (
+    binarize_fixed, labelled_subset, load_arrays, load_images, make_dataset, make_semi_supervised_dataset,
+)
 from keras_vae.data.source import DATA_DIR_ENV, TFDS_DIR_ENV, DataNotFoundError, prepared_builder
 
 __all__ = [
     "DatasetSpec", "get", "names", "register", "binarize_fixed", "load_arrays", "load_images",
-    "make_dataset", "DATA_DIR_ENV", "TFDS_DIR_ENV", "DataNotFoundError", "prepared_builder",
+    "make_dataset", "make_semi_supervised_dataset", "labelled_subset", "DATA_DIR_ENV", "TFDS_DIR_ENV", "DataNotFoundError", "prepared_builder",
 ]

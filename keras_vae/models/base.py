@@ -40,6 +40,11 @@ class VAE(keras.Model):
         beta: weight of the KL term in the training loss (1.0 gives the ELBO).
         kl_warmup_steps: if > 0, the KL weight rises linearly from 0 to ``beta`` over
             this many optimiser steps.
+        capacity: if set (nats), train with the capacity-annealed objective of Burgess
+            et al. (2018), ``E[-log p(x|z)] + beta * |KL - C|``, where the target ``C``
+            rises linearly from 0 to ``capacity`` over ``capacity_steps`` steps; ``beta``
+            then plays the paper's gamma.
+        capacity_steps: optimiser steps over which ``C`` reaches ``capacity``.
         num_classes: if set, encoder and decoder are both conditioned on an integer
             class label in ``[0, num_classes)``.
         seed: seed of the generator that draws the reparameterisation noise.
@@ -54,6 +59,8 @@ class VAE(keras.Model):
         kl_warmup_steps=0,
         num_classes=None,
         seed=None,
+        capacity=None,
+        capacity_steps=10000,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -66,6 +73,10 @@ class VAE(keras.Model):
             raise ValueError(f"beta must be >= 0, got {beta}")
         self.beta = float(beta)
         self.kl_warmup_steps = int(kl_warmup_steps)
+        if capacity is not None and capacity < 0:
+            raise ValueError(f"capacity must be >= 0 nats, got {capacity}")
+        self.capacity = None if capacity is None else float(capacity)
+        self.capacity_steps = checks.check_positive_int(capacity_steps, "capacity_steps")
         self.num_classes = None if num_classes is None else checks.check_positive_int(num_classes, "num_classes")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
@@ -149,6 +160,14 @@ class VAE(keras.Model):
         progress = ops.cast(step + 1, "float32") / float(self.kl_warmup_steps)
         return self.beta * ops.minimum(progress, 1.0)
 
+    def kl_penalty(self, kl, step):
+        """The KL part of the training loss for a batch of per-example KLs."""
+        weight = self.kl_weight(step)
+        if self.capacity is None:
+            return weight * ops.mean(kl)
+        progress = ops.minimum(ops.cast(step + 1, "float32") / float(self.capacity_steps), 1.0)
+        return weight * ops.abs(ops.mean(kl) - self.capacity * progress)
+
     def _update_metrics(self, loss, reconstruction, kl):
         self.loss_tracker.update_state(loss)
         self.reconstruction_tracker.update_state(ops.mean(reconstruction))
@@ -162,11 +181,11 @@ class VAE(keras.Model):
 
     def train_step(self, data):
         x, labels = _unpack(data)
-        weight = self.kl_weight(self.optimizer.iterations)
+        step = self.optimizer.iterations
 
         def loss_fn():
             reconstruction, kl = self.elbo_terms(x, labels, training=True)
-            return ops.mean(reconstruction + weight * kl), (reconstruction, kl)
+            return ops.mean(reconstruction) + self.kl_penalty(kl, step), (reconstruction, kl)
 
         loss, (reconstruction, kl) = gradient_step(self, loss_fn)
         return self._update_metrics(loss, reconstruction, kl)
@@ -303,6 +322,8 @@ class VAE(keras.Model):
             likelihood=likelihoods_lib.serialize(self.likelihood),
             beta=self.beta,
             kl_warmup_steps=self.kl_warmup_steps,
+            capacity=self.capacity,
+            capacity_steps=self.capacity_steps,
             num_classes=self.num_classes,
             seed=self.seed,
         )

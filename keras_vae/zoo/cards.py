@@ -14,6 +14,13 @@ from keras_vae.files import write_text_atomic
 SLICE_EXAMPLES = 200
 SLICE_K = 100
 
+# How a card names its dataset; anything else is shown by its keras_vae name.
+DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+
+
+def dataset_title(name):
+    return DATASET_TITLES.get(name, name)
+
 
 def package_versions():
     out = {}
@@ -61,13 +68,21 @@ def render_markdown(card):
         f"- wall time: {card['train_seconds'] / 60:.1f} min of training on {card['machine']}",
         f"- versions: {', '.join(f'{k} {v}' for k, v in card['versions'].items())}, Python {card['python']}",
         f"- weights sha256: `{card['weights_sha256']}`",
+        *([f"- labels: {card['labelled_examples']['count']} labelled training images "
+           f"({recipe['labels_per_class']} per class, indices in the card's JSON); the rest unlabelled"]
+          if card.get("labelled_examples") else []),
         *([f"- note: {card['note']}"] if card.get("note") else []),
         "",
-        "## Test figures (binarised MNIST test set, fixed binarisation seed 0), in nats",
+        f"## Test figures (binarised {dataset_title(recipe['dataset'])} test set, fixed binarisation seed 0), in nats",
         "",
         "| figure | value |",
         "| --- | --- |",
     ]
+    if "test_error" in test:
+        lines += [
+            f"| classification error of q(y|x) (all {test['test_error_examples']} test images) | "
+            f"{100 * test['test_error']:.2f}% |"
+        ]
     if test:
         lines += [
             f"| ELBO (all {test['elbo_examples']} test images, 1 sample) | {_fmt(test['test_elbo'])} |",
@@ -79,7 +94,7 @@ def render_markdown(card):
             f"| check slice: ELBO, {sl['elbo_examples']} random images | {_fmt(sl['test_elbo'], 3)} |",
             f"| check slice: NLL, k={sl['nll_k']}, {sl['nll_examples']} random images | {_fmt(sl['nll'], 3)} |",
         ]
-    lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/mnist`", ""]
+    lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']}`", ""]
     return "\n".join(lines)
 
 

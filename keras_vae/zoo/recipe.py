@@ -22,6 +22,9 @@ class Recipe:
         description: one line for ``keras-vae list``.
         eval_examples: test images in the card's IWAE NLL (the first n of the test set).
         eval_k: importance samples per image for that NLL.
+        labels_per_class: semi-supervised recipes only: training examples per class that
+            keep their label; the rest are trained on without labels.
+        exclude_classes: classes left out of training (one-class-out anomaly detection).
     """
 
     name: str
@@ -37,10 +40,13 @@ class Recipe:
     description: str = ""
     eval_examples: int = 1000
     eval_k: int = 1000
+    labels_per_class: int | None = None
+    exclude_classes: tuple = ()
 
     def __post_init__(self):
         # Frozen means frozen: a shared recipe's arguments cannot be edited in place.
         object.__setattr__(self, "model_args", MappingProxyType(dict(self.model_args)))
+        object.__setattr__(self, "exclude_classes", tuple(int(c) for c in self.exclude_classes))
 
     @property
     def conditional(self):
@@ -49,4 +55,5 @@ class Recipe:
     def to_dict(self):
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["model_args"] = dict(self.model_args)
+        out["exclude_classes"] = list(self.exclude_classes)
         return out

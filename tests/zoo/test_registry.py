@@ -17,7 +17,7 @@ SHIPPED = [n for n in RECIPES if zoo.card(n) is not None]
 
 def test_required_recipes_exist():
     assert {"dense_mnist", "conv_mnist", "conv_mnist_2d", "cvae_mnist"} <= set(RECIPES)
-    assert zoo.list("conv_*") == ["conv_mnist", "conv_mnist_2d"]
+    assert zoo.list("conv_mnist*") == ["conv_mnist", "conv_mnist_2d"]
 
 
 def test_unknown_and_duplicate_names():

@@ -1,0 +1,144 @@
+"""conv_fashion_mnist: registered, untrained here, and trainable through the same code.
+
+The Fashion-MNIST files are not on the test machines, so training runs on a fake
+``fashion_mnist`` served by tensorflow-datasets' own ``tfds.testing.mock_data``: the fixture
+writes the dataset's metadata (``dataset_info.json``, ``features.json``, with a small split
+size) where a prepared dataset would live, and ``mock_data`` generates the records. The
+package's loading code runs unchanged: ``prepared_builder`` finds a prepared dataset and
+``as_dataset`` serves the fake examples.
+"""
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from keras_vae import data, zoo
+from keras_vae.cli import main
+from keras_vae.files import sha256
+
+NAME = "conv_fashion_mnist"
+REPO = Path(__file__).resolve().parents[2]
+FAKE_EXAMPLES = 64
+
+
+def tfds_files():
+    """{filename: sha256} TFDS registers for fashion_mnist (read from the installed package, offline)."""
+    import tensorflow_datasets as tfds
+
+    builder = tfds.builder("fashion_mnist", data_dir="/nonexistent-keras-vae-test")
+    return {info.filename: info.checksum for info in builder.url_infos.values()}
+
+
+@pytest.fixture
+def no_data(tmp_path, monkeypatch):
+    """An empty TFDS folder and no data folder in the environment."""
+    monkeypatch.setenv(data.TFDS_DIR_ENV, str(tmp_path / "tfds"))
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def fake_fashion_mnist(no_data):
+    """A fake fashion_mnist of FAKE_EXAMPLES random images per split, through the TFDS builder."""
+    import tensorflow_datasets as tfds
+
+    root = no_data / "tfds"
+    builder = tfds.builder("fashion_mnist", data_dir=str(root))
+    builder.info.set_splits(
+        tfds.core.SplitDict(
+            [tfds.core.SplitInfo(name=s, shard_lengths=[FAKE_EXAMPLES], num_bytes=0) for s in ("train", "test")]
+        )
+    )
+    Path(builder.data_dir).mkdir(parents=True)
+    builder.info.write_to_directory(builder.data_dir)
+    # USE_FILES: the metadata above gives the split sizes (MockPolicy.USE_CODE has none, and TFDS
+    # then batches a whole split with sys.maxsize); mock_data makes every builder read it from `root`.
+    policy = tfds.testing.MockPolicy.USE_FILES
+    with tfds.testing.mock_data(num_examples=FAKE_EXAMPLES, policy=policy, data_dir=str(root)):
+        yield root
+
+
+def test_recipe_registers_and_builds_but_ships_no_weights():
+    recipe = zoo.get(NAME)
+    assert recipe.dataset == "fashion_mnist" and recipe.binarize == "dynamic"
+    model = zoo.create(NAME)
+    assert type(model).__name__ == "ConvVAE" and model.image_shape == (28, 28, 1)
+    assert model.latent_dim == recipe.model_args["latent_dim"]
+    assert zoo.card(NAME) is None
+    expected = f"recipe '{NAME}' ships no trained weights; train it with `keras-vae train {NAME}"
+    with pytest.raises(FileNotFoundError, match=expected):
+        zoo.load(NAME)
+
+
+def test_list_shows_it_without_figures(capsys):
+    assert main(["list"]) == 0
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith(NAME))
+    assert "NLL" not in line and "Fashion-MNIST" in line
+
+
+def test_card_says_it_was_not_trained_and_how_to_train_it():
+    if zoo.card(NAME) is not None:
+        pytest.skip("trained weights ship now; the card is the rendered one")
+    card = (REPO / "zoo" / f"{NAME}.md").read_text()
+    assert "NOT been trained on this machine" in card
+    assert "Fashion-MNIST files were not available" in card
+    assert f"keras-vae train {NAME} --data-dir PATH --out runs/{NAME}" in card
+    for filename, checksum in tfds_files().items():
+        assert f"| `{filename}` | `{checksum}` |" in card
+
+
+def test_zoo_table_marks_it_not_trained_here():
+    spec = importlib.util.spec_from_file_location("zoo_publish", REPO / "zoo" / "publish.py")
+    publish = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(publish)
+    table = publish.zoo_table()
+    row = next(l for l in table.splitlines() if l.startswith(f"| `{NAME}` |"))
+    assert "not trained here" in row and f"[zoo/{NAME}.md](zoo/{NAME}.md)" in row
+    assert "| `conv_mnist` | ConvVAE, latent 32 | 50 | 45 min |" in table  # trained rows unchanged
+
+
+def test_fake_data_comes_through_the_tfds_builder(fake_fashion_mnist):
+    images, labels = data.load_arrays("fashion_mnist", "train")
+    assert images.shape == (FAKE_EXAMPLES, 28, 28, 1) and images.dtype == np.uint8
+    assert labels.dtype == np.int32 and labels.min() >= 0 and labels.max() < 10
+
+
+def test_recipe_trains_end_to_end_on_fake_fashion_mnist(fake_fashion_mnist, tmp_path):
+    run = tmp_path / "run"
+    model = zoo.train(NAME, run, epochs=1, limit=48, evaluate=False, verbose=0)
+    assert (run / "model.weights.h5").is_file()
+    card = json.loads((run / "card.json").read_text())
+    assert card["name"] == NAME and card["recipe"]["dataset"] == "fashion_mnist"
+    assert card["epochs"] == 1 and card["train_examples"] == 48
+    assert card["weights_sha256"] == sha256(run / "model.weights.h5")
+    assert np.isfinite(float(card["final_epoch"]["loss"]))
+    markdown = (run / "card.md").read_text()
+    assert "binarised Fashion-MNIST test set" in markdown
+    assert f"keras-vae evaluate {NAME} --data-dir ../shared/data/fashion_mnist" in markdown
+    restored = zoo.create(NAME)
+    restored.load_weights(run / "model.weights.h5")
+    z = np.zeros((2, model.latent_dim), "float32")
+    np.testing.assert_array_equal(restored.decode(z), model.decode(z))
+
+
+def test_missing_fashion_mnist_is_a_clear_error(no_data, capsys):
+    with pytest.raises(data.DataNotFoundError) as info:
+        zoo.train(NAME, no_data / "run", epochs=1, evaluate=False, verbose=0)
+    message = str(info.value)
+    assert "'fashion_mnist'" in message and "data_dir=" in message
+    for filename in tfds_files():
+        assert re.search(rf"^  {re.escape(filename)}$", message, re.M)
+    assert not (no_data / "run" / "model.weights.h5").exists()
+    assert main(["train", NAME, "--out", str(no_data / "cli_run")]) == 2
+    assert "dataset 'fashion_mnist' is not prepared" in capsys.readouterr().err
+
+
+def test_mnist_files_are_refused_as_fashion_mnist(mnist_dir, no_data):
+    """Both datasets use the same file names: the registered checksums tell them apart."""
+    expected = "is corrupt: its sha256 differs from the one TFDS registers for fashion_mnist"
+    with pytest.raises(data.DataNotFoundError, match=expected):
+        data.load_arrays("fashion_mnist", "train", data_dir=mnist_dir)
