@@ -27,10 +27,10 @@ def cmd_list(args):
 
     for name in zoo.list(args.pattern):
         card = zoo.card(name)
-        figure = ""
+        figure = "untrained"
         if card and "test" in card:
             figure = f"NLL {card['test']['nll']:.2f} nats"
-        print(f"{name:16s} {figure:18s} {zoo.get(name).description}")
+        print(f"{name:20s} {figure:18s} {zoo.get(name).description}")
 
 
 def cmd_info(args):
@@ -65,6 +65,9 @@ def cmd_evaluate(args):
     print(f"{'ELBO (' + str(figures['elbo_examples']) + ' test images)':44s} {figures['test_elbo']:.2f}")
     label = f"NLL {nll_name} IWAE k={k} ({figures['nll_examples']} images)"
     print(f"{label:44s} {figures['nll']:.2f} ± {figures['nll_stderr']:.2f}")
+    if "test_error" in figures:
+        print(f"{'classification error of q(y|x) (' + str(figures['test_error_examples']) + ' images)':44s} "
+              f"{100 * figures['test_error']:.2f}%")
     if recipe is not None:
         from keras_vae import zoo
 

@@ -80,7 +80,7 @@ def render_markdown(card):
     ]
     if "test_error" in test:
         lines += [
-            f"| classification error of q(y|x) (all {test['test_error_examples']} test images) | "
+            f"| classification error of q(y\\|x) (all {test['test_error_examples']} test images) | "
             f"{100 * test['test_error']:.2f}% |"
         ]
     if test:

@@ -1,0 +1,48 @@
+"""Every script under examples/ runs offline on a small budget and prints the figures the README quotes."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+# Small-budget arguments per script; the README gives the full-budget commands.
+SMALL = {
+    "anomaly_one_class_out.py": (["--digits", "1", "--epochs", "1", "--limit", "2000", "--test-examples", "500",
+                                  "--k", "5"], r"MEAN_AUROC iwae (\d\.\d+)"),
+    "linear_probe.py": (["--train-examples", "1000", "--test-examples", "300", "--plot-examples", "200",
+                         "--projection", "pca", "--no-pixel-baseline"], r"PROBE_ACCURACY conv_mnist (\d\.\d+)"),
+    "semi_supervised_m2.py": (["--train", "--epochs", "1", "--limit", "1500", "--test-examples", "300"],
+                              r"M2_TEST_ERROR (\d+\.\d+)"),
+    "beta_vae_traversal.py": (["--examples", "200", "--rows", "4"], r"KL_DIMS_90 beta_vae_mnist (\d+)"),
+}
+# Run with every printed figure checked in tests/tasks/test_uncertainty.py.
+ELSEWHERE = {"uncertainty_ood.py"}
+
+
+def test_every_example_has_a_small_budget():
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(set(SMALL) | ELSEWHERE)
+
+
+@pytest.mark.parametrize("script", sorted(SMALL))
+def test_example_runs(script, mnist_dir, tmp_path):
+    args, figure = SMALL[script]
+    if script in ("anomaly_one_class_out.py", "semi_supervised_m2.py"):
+        args = args + ["--out", str(tmp_path / "run")]
+    if script == "linear_probe.py":
+        args = args + ["--plot", str(tmp_path / "plot.png")]
+    if script == "beta_vae_traversal.py":
+        args = args + ["--out-dir", str(tmp_path)]
+    env = {**os.environ, "KERAS_VAE_DATA_DIR": str(mnist_dir)}
+    run = subprocess.run([sys.executable, str(EXAMPLES / script), *args], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    match = re.search(figure, run.stdout)
+    assert match, run.stdout[-2000:]
+    value = float(match.group(1))
+    assert 0 <= value <= (100 if "ERROR" in figure or "KL_DIMS" in figure else 1)
