@@ -31,6 +31,7 @@ def main(argv=None):
     parser.add_argument("--digits", type=int, nargs="+", default=list(range(10)))
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=1000, help="KL warm-up steps (shorter than the base recipe's)")
+    parser.add_argument("--latent-dim", type=int, default=None, help="override the base recipe's latent size")
     parser.add_argument("--methods", nargs="+", default=["elbo", "iwae", "reconstruction"])
     parser.add_argument("--k", type=int, default=100, help="importance samples of the iwae score")
     parser.add_argument("--fpr", type=float, default=0.05, help="false-positive rate the threshold is set at")
@@ -56,7 +57,10 @@ def main(argv=None):
 
     results = {}
     for digit in args.digits:
-        recipe = one_class_out_recipe(args.base, digit, epochs=args.epochs, kl_warmup_steps=args.warmup)
+        overrides = {"kl_warmup_steps": args.warmup}
+        if args.latent_dim:
+            overrides["latent_dim"] = args.latent_dim
+        recipe = one_class_out_recipe(args.base, digit, epochs=args.epochs, **overrides)
         model = train(recipe, Path(args.out) / recipe.name, data_dir=args.data_dir, limit=limit, evaluate=False,
                       verbose=0, command="python examples/anomaly_one_class_out.py")
         clean = val_images[val_labels != digit]
