@@ -35,7 +35,6 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    import numpy as np
 
     from keras_vae import data, zoo
     from keras_vae.evaluation import binarized_test_set, subset_indices

@@ -19,7 +19,17 @@ def grid(images, rows, cols, pad=1):
 
 
 def save_png(array, path):
+    """Writes a uint8 grid as PNG via a temporary file renamed into place: never half a file."""
+    import os
+    from pathlib import Path
+
     from PIL import Image
 
-    Image.fromarray(array, mode="L").save(path)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".partial.png")
+    try:
+        Image.fromarray(array, mode="L").save(tmp, format="PNG")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -26,12 +26,10 @@ Example:
 >>> traversal.save_png(grid, "traversal.png")
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 from keras_vae import images as images_lib
+from keras_vae.images import save_png  # noqa: F401  (re-exported: atomic PNG writer)
 from keras_vae.models import checks
 
 DEFAULT_MAX_DIMS = 10
@@ -205,15 +203,3 @@ def to_grid(decoded):
     """(rows, cols, h, w, c) images in [0, 1] -> one uint8 picture (``keras_vae.images.grid``)."""
     rows, cols = decoded.shape[:2]
     return images_lib.grid(decoded.reshape((rows * cols,) + decoded.shape[2:]), rows, cols)
-
-
-def save_png(array, path):
-    """Writes a grid as PNG beside ``path`` and renames it into place: a reader never sees half a file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".partial.png")
-    try:
-        images_lib.save_png(array, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
