@@ -57,7 +57,8 @@ class SemiSupervisedVAE(VAE):
     Example:
     >>> model = keras_vae.models.SemiSupervisedVAE(num_classes=10, latent_dim=50)
     >>> model.compile(optimizer="adam")
-    >>> model.fit(keras_vae.data.make_semi_supervised_dataset("mnist", labels_per_class=10, data_dir=...))
+    >>> ds, labelled = keras_vae.data.make_semi_supervised_dataset("mnist", labels_per_class=10, data_dir=...)
+    >>> model.fit(ds, epochs=10)
     >>> model.predict_labels(test_images)  # classification by q(y|x)
     >>> model.log_likelihood(test_images)  # log p(x), y summed out
     """
