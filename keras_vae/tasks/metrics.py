@@ -9,7 +9,7 @@ import numpy as np
 
 def _sklearn_metrics():
     try:
-        from sklearn import metrics
+        import sklearn.metrics as metrics
     except ImportError as e:
         raise ImportError("AUROC and average precision need scikit-learn: pip install keras-vae[apps]") from e
     return metrics
