@@ -104,6 +104,11 @@ def train(
     with_labels = model.conditional
     labelled = None
     if recipe.labels_per_class:
+        if recipe.binarize != "dynamic" or recipe.exclude_classes:
+            raise ValueError(
+                f"recipe {recipe.name!r}: semi-supervised training binarises dynamically and uses every class; "
+                f"got binarize={recipe.binarize!r}, exclude_classes={recipe.exclude_classes}"
+            )
         train_ds, labelled = data.make_semi_supervised_dataset(
             recipe.dataset, recipe.labels_per_class, recipe.batch_size, seed=recipe.seed, data_dir=data_dir,
             limit=limit,
