@@ -205,12 +205,10 @@ class VAE(keras.Model):
 
     # ----- public inference API (numpy in, numpy out, validated) --------------------------
     def _check(self, x, labels):
-        x = checks.check_images(x, self.image_shape, self.likelihood.value_range)
-        return x, checks.check_labels(labels, self.num_classes, len(x))
+        return checks.check_model_inputs(self, x, labels)
 
     def _batches(self, n, batch_size):
-        batch_size = checks.check_positive_int(batch_size, "batch_size")
-        return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+        return checks.batch_slices(n, batch_size)
 
     def encode(self, x, labels=None, batch_size=512):
         """Posterior parameters ``(z_mean, z_log_var)``, each of shape (batch, latent_dim).

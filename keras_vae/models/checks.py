@@ -77,3 +77,15 @@ def check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def check_model_inputs(model, x, labels):
+    """Images and labels for ``model``'s inference API: ``(float32 images, int32 labels or None)``."""
+    x = check_images(x, model.image_shape, model.likelihood.value_range)
+    return x, check_labels(labels, model.num_classes, len(x))
+
+
+def batch_slices(n, batch_size):
+    """Slices covering ``range(n)`` in steps of ``batch_size``."""
+    batch_size = check_positive_int(batch_size, "batch_size")
+    return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]

@@ -25,16 +25,8 @@ from keras_vae.models.base import _DECODES_PER_CHUNK
 REDUCTIONS = ("mean_std", "total_variance")
 
 
-def _check(model, x, labels):
-    # The same validation as the model's own inference API, so a bad call fails with
-    # the same message here as it would in model.encode.
-    x = checks.check_images(x, model.image_shape, model.likelihood.value_range)
-    return x, checks.check_labels(labels, model.num_classes, len(x))
-
-
-def _batches(n, batch_size):
-    batch_size = checks.check_positive_int(batch_size, "batch_size")
-    return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+# The model's own input validation, so a bad call fails here as it would in model.encode.
+_check = checks.check_model_inputs
 
 
 def _check_samples(samples):
@@ -104,7 +96,7 @@ def decoded_variance(model, x, labels=None, samples=32, seed=0, batch_size=256):
     """
     x, labels = _check(model, x, labels)
     samples = _check_samples(samples)
-    slices = _batches(len(x), batch_size)
+    slices = checks.batch_slices(len(x), batch_size)
     generator = keras.random.SeedGenerator(seed)
     out = []
     for s in slices:
