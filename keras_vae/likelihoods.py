@@ -1,8 +1,11 @@
 """Observation models p(x|z): small objects that turn decoder outputs into log-densities.
 
-The decoder emits unconstrained parameters (``param_channels`` per image channel);
-each likelihood owns how they map to a log-density and to a mean image. Log-densities
-are summed over the event (image) axes and returned per example, in nats.
+The decoder emits unconstrained parameters (``param_channels`` per data channel);
+each likelihood owns how they map to a log-density and to a mean. A likelihood computes
+one log-density per data element (``elementwise_log_prob``); ``log_prob`` sums them over
+the last ``event_ndims`` axes of the data (3 for an image ``(height, width, channels)``,
+2 for a window ``(time, channels)``, 1 for a token sequence) and returns them per
+example, in nats. Every model family goes through this one sum.
 """
 
 import math
@@ -10,7 +13,12 @@ import math
 import keras
 from keras import ops
 
-_EVENT_AXES = (-3, -2, -1)  # (height, width, channels)
+IMAGE_EVENT_NDIMS = 3  # (height, width, channels)
+
+
+def sum_event(values, event_ndims):
+    """Sums ``values`` over its last ``event_ndims`` axes (one figure per example)."""
+    return ops.sum(values, axis=tuple(range(-int(event_ndims), 0)))
 
 
 @keras.saving.register_keras_serializable(package="keras_vae")
@@ -22,9 +30,13 @@ class Likelihood:
     # Range the data must lie in; None means unbounded.
     value_range = None
 
-    def log_prob(self, x, params):
-        """log p(x|params) summed over the image axes; broadcasts over leading axes."""
+    def elementwise_log_prob(self, x, params):
+        """log p(x_i|params) per data element, shape of ``x`` (broadcast over leading axes)."""
         raise NotImplementedError
+
+    def log_prob(self, x, params, event_ndims=IMAGE_EVENT_NDIMS):
+        """log p(x|params) summed over the last ``event_ndims`` axes of ``x``; broadcasts over leading axes."""
+        return sum_event(self.elementwise_log_prob(x, params), event_ndims)
 
     def mean(self, params):
         """The mean image E[x|params]."""
@@ -54,9 +66,9 @@ class Bernoulli(Likelihood):
     param_channels = 1
     value_range = (0.0, 1.0)
 
-    def log_prob(self, x, params):
+    def elementwise_log_prob(self, x, params):
         x = ops.cast(x, params.dtype)
-        return ops.sum(x * params - ops.softplus(params), axis=_EVENT_AXES)
+        return x * params - ops.softplus(params)
 
     def mean(self, params):
         return ops.sigmoid(params)
@@ -92,12 +104,11 @@ class Gaussian(Likelihood):
         log_scale = ops.log(ops.softplus(raw) + self.min_scale)
         return mean, log_scale
 
-    def log_prob(self, x, params):
+    def elementwise_log_prob(self, x, params):
         mean, log_scale = self._split(params)
         x = ops.cast(x, mean.dtype)
         z = (x - mean) * ops.exp(-log_scale)
-        logp = -0.5 * ops.square(z) - log_scale - 0.5 * math.log(2.0 * math.pi)
-        return ops.sum(logp, axis=_EVENT_AXES)
+        return -0.5 * ops.square(z) - log_scale - 0.5 * math.log(2.0 * math.pi)
 
     def mean(self, params):
         return self._split(params)[0]

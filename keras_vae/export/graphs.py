@@ -129,7 +129,7 @@ def build_graphs(model):
         z_mean, z_log_var = model.encoder([x] + conditioning, training=False)
         z = z_mean + ops.exp(0.5 * z_log_var) * noise
         params = model.decoder([z] + conditioning, training=False)
-        nll = -model.likelihood.log_prob(x, params)
+        nll = -model.log_px(x, params)
         return {
             "score": nll + likelihoods.gaussian_kl(z_mean, z_log_var),
             "reconstruction": model.likelihood.mean(params),

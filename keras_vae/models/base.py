@@ -65,8 +65,8 @@ class VAE(keras.Model):
     ):
         super().__init__(**kwargs)
         self.image_shape = tuple(int(d) for d in image_shape)
-        if len(self.image_shape) != 3:
-            raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}")
+        if not self.image_shape or any(d < 1 for d in self.image_shape):
+            raise ValueError(f"image_shape must be a non-empty shape of positive sizes, got {image_shape}")
         self.latent_dim = checks.check_positive_int(latent_dim, "latent_dim")
         self.likelihood = likelihoods_lib.get(likelihood)
         if beta < 0:
@@ -94,6 +94,15 @@ class VAE(keras.Model):
     @property
     def conditional(self):
         return self.num_classes is not None
+
+    @property
+    def event_ndims(self):
+        """Axes of one example (3 for images); the likelihood sums log-densities over them."""
+        return len(self.image_shape)
+
+    def log_px(self, x, params):
+        """log p(x|z) per example from decoder parameters, in nats (broadcasts over leading axes)."""
+        return self.likelihood.log_prob(x, params, event_ndims=self.event_ndims)
 
     @property
     def param_channels(self):
@@ -149,7 +158,7 @@ class VAE(keras.Model):
         eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
         z = z_mean + ops.exp(0.5 * z_log_var) * eps
         params = self.decoder(self._decoder_inputs(z, labels), training=training)
-        reconstruction = -self.likelihood.log_prob(x, params)
+        reconstruction = -self.log_px(x, params)
         kl = likelihoods_lib.gaussian_kl(z_mean, z_log_var)
         return reconstruction, kl
 
@@ -263,7 +272,7 @@ class VAE(keras.Model):
             z_mean, z_log_var = self.encoder(self._encoder_inputs(x[s], None if labels is None else labels[s]))
             z = z_mean + ops.exp(0.5 * z_log_var) * keras.random.normal(ops.shape(z_mean), seed=generator)
             params = self.decoder(self._decoder_inputs(z, None if labels is None else labels[s]))
-            value = self.likelihood.log_prob(x[s], params) - likelihoods_lib.gaussian_kl(z_mean, z_log_var)
+            value = self.log_px(x[s], params) - likelihoods_lib.gaussian_kl(z_mean, z_log_var)
             out.append(ops.convert_to_numpy(value))
         return np.concatenate(out)
 
@@ -302,7 +311,7 @@ class VAE(keras.Model):
                 params = self.decoder(self._decoder_inputs(flat_z, flat_y))
                 params = ops.reshape(params, (kc, b) + tuple(params.shape[1:]))
                 log_w = (
-                    self.likelihood.log_prob(xb[None], params)
+                    self.log_px(xb[None], params)
                     + likelihoods_lib.standard_normal_log_prob(z)
                     - likelihoods_lib.diagonal_normal_log_prob(z, z_mean[None], z_log_var[None])
                 )

@@ -16,6 +16,8 @@ def conv_encoder_body(images, filters, hidden_units, activation):
 
 
 def conv_decoder_body(features, image_shape, param_channels, filters, hidden_units, activation):
+    if len(image_shape) != 3:
+        raise ValueError(f"conv bodies take images (height, width, channels), got image_shape {tuple(image_shape)}")
     height, width = image_shape[0], image_shape[1]
     scale = 2 ** len(filters)
     if height % scale or width % scale:

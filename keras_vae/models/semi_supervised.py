@@ -124,7 +124,7 @@ class SemiSupervisedVAE(VAE):
         eps = keras.random.normal(ops.shape(z_mean), seed=generator or self.seed_generator)
         z = z_mean + ops.exp(0.5 * z_log_var) * eps
         params = self.decoder([z, labels], training=training)
-        return -self.likelihood.log_prob(x, params), likelihoods_lib.gaussian_kl(z_mean, z_log_var)
+        return -self.log_px(x, params), likelihoods_lib.gaussian_kl(z_mean, z_log_var)
 
     def labelled_terms(self, x, labels, training=False):
         labels = ops.cast(labels, "int32")
