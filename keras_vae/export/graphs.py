@@ -15,8 +15,6 @@ import dataclasses
 
 from keras import ops
 
-from keras_vae import likelihoods
-
 # Graph name -> serving signature key (SavedModel and TFLite). Verbs read naturally
 # in `signatures["encode"]`; nouns name the files (`encoder.onnx`).
 SIGNATURES = {"encoder": "encode", "decoder": "decode", "scorer": "score"}
@@ -116,24 +114,20 @@ def build_graphs(model):
     latent = (None, model.latent_dim)
     label = _label(model)
 
+    def _split(inputs):
+        return inputs[0], (inputs[1] if model.conditional else None)
+
     def encode(*inputs):
-        z_mean, z_log_var = model.encoder(list(inputs), training=False)
+        z_mean, z_log_var = model.posterior(*_split(inputs))
         return {"z_mean": z_mean, "z_log_var": z_log_var}
 
     def decode(*inputs):
-        params = model.decoder(list(inputs), training=False)
-        return {"image_mean": model.likelihood.mean(params)}
+        return {"image_mean": model.likelihood.mean(model.decode_params(*_split(inputs)))}
 
     def score(*inputs):
-        x, conditioning, noise = inputs[0], list(inputs[1:-1]), inputs[-1]
-        z_mean, z_log_var = model.encoder([x] + conditioning, training=False)
-        z = z_mean + ops.exp(0.5 * z_log_var) * noise
-        params = model.decoder([z] + conditioning, training=False)
-        nll = -model.log_px(x, params)
-        return {
-            "score": nll + likelihoods.gaussian_kl(z_mean, z_log_var),
-            "reconstruction": model.likelihood.mean(params),
-        }
+        x, labels = _split(inputs)
+        nll, kl, params = model.bound_terms(x, labels, noise=inputs[-1])
+        return {"score": nll + kl, "reconstruction": model.likelihood.mean(params)}
 
     graphs = [
         _make(

@@ -16,8 +16,8 @@ from keras_vae.models import checks
 from keras_vae.models.gradient import gradient_step
 from keras_vae.models.layers import OneHot
 
-# Decoder evaluations per call when estimating log p(x): bounds memory for any k.
-_DECODES_PER_CHUNK = 8192
+# Decoder evaluations per chunk of ``posterior_draws``: bounds memory for any number of samples.
+DECODES_PER_CHUNK = 8192
 
 
 def _unpack(data):
@@ -148,18 +148,120 @@ class VAE(keras.Model):
             return [first]
         return [first, ops.convert_to_tensor(labels, "int32")]
 
-    _encoder_inputs = _model_inputs
-    _decoder_inputs = _model_inputs
+    # ----- the posterior primitive (tensors in, tensors out, no input checks) -----------
+    def posterior(self, x, labels=None, training=False):
+        """Parameters of the Gaussian posterior q(z|x[, y]) as tensors.
+
+        This, ``decode_params``, ``reparameterize`` and ``posterior_draws`` are the one
+        implementation of the model's sampling maths: ``elbo``, ``log_likelihood``, the
+        training loss, ``keras_vae.tasks.uncertainty`` and the export scorer all use them.
+        They take tensors (or arrays) of a batch and do no validation; the numpy API
+        (``encode``, ``decode``, ...) checks its inputs first.
+
+        Args:
+            x: a batch of examples, shape (batch, *image_shape).
+            labels: int class ids of shape (batch,), for conditional models.
+            training: passed to the encoder's layers.
+
+        Returns:
+            ``(z_mean, z_log_var)``, each (batch, latent_dim).
+
+        Example:
+        >>> z_mean, z_log_var = model.posterior(images)
+        """
+        return self.encoder(self._model_inputs(x, labels), training=training)
+
+    def decode_params(self, z, labels=None, training=False):
+        """Likelihood parameters of p(x|z[, y]) (logits for Bernoulli), shape (batch, *image_shape[:-1], param_channels).
+
+        Example:
+        >>> image_mean = model.likelihood.mean(model.decode_params(z))
+        """
+        return self.decoder(self._model_inputs(z, labels), training=training)
+
+    def reparameterize(self, z_mean, z_log_var, noise=None, seed=None):
+        """``z = z_mean + exp(z_log_var / 2) * noise``; noise ~ N(0, I) from ``seed`` when not given.
+
+        Args:
+            z_mean, z_log_var: posterior parameters (any matching shapes).
+            noise: standard-normal noise of that shape, or None to draw it.
+            seed: int or ``keras.random.SeedGenerator`` for the draw (default: the
+                model's own generator).
+        """
+        if noise is None:
+            noise = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator if seed is None else seed)
+        return z_mean + ops.exp(0.5 * z_log_var) * noise
+
+    def posterior_draws(self, x, labels=None, samples=1, seed=None, posterior=None):
+        """Decodes ``samples`` draws z ~ q(z|x[, y]) per example, in chunks of bounded memory.
+
+        The one chunked importance-sampling generator: each chunk holds at most
+        ``DECODES_PER_CHUNK`` decoder evaluations, whatever ``samples`` is.
+
+        Args:
+            x: a batch of examples (batch, *image_shape).
+            labels: class ids (batch,) for conditional models.
+            samples: draws per example.
+            seed: int or ``keras.random.SeedGenerator`` of the draws.
+            posterior: ``(z_mean, z_log_var)`` if already computed.
+
+        Yields:
+            ``(z, params)`` per chunk: z of shape (chunk, batch, latent_dim) and the
+            decoder's parameters of shape (chunk, batch, ...).
+
+        Example:
+        >>> for z, params in model.posterior_draws(x, samples=100, seed=0):
+        ...     log_w = model.log_weights(x, z, params, *model.posterior(x))
+        """
+        z_mean, z_log_var = self.posterior(x, labels) if posterior is None else posterior
+        generator = self.seed_generator if seed is None else seed
+        if isinstance(generator, int):
+            generator = keras.random.SeedGenerator(generator)
+        b = int(ops.shape(z_mean)[0])
+        chunk = max(1, min(samples, DECODES_PER_CHUNK // max(b, 1)))
+        for start in range(0, samples, chunk):
+            kc = min(chunk, samples - start)
+            eps = keras.random.normal((kc, b, self.latent_dim), seed=generator)
+            z = self.reparameterize(z_mean[None], z_log_var[None], eps)
+            # Labels repeat once per draw, matching the (draw, example) order of the reshape.
+            flat_y = None if labels is None else ops.tile(ops.convert_to_tensor(labels, "int32"), [kc])
+            params = self.decode_params(ops.reshape(z, (kc * b, self.latent_dim)), flat_y)
+            yield z, ops.reshape(params, (kc, b) + tuple(params.shape[1:]))
+
+    def log_weights(self, x, z, params, z_mean, z_log_var):
+        """Importance log-weights ``log p(x|z) + log p(z) - log q(z|x)`` of draws with leading sample axes.
+
+        Args:
+            x: the examples (batch, ...); broadcast against the draws' leading axis.
+            z: draws (samples, batch, latent_dim).
+            params: their decoder parameters (samples, batch, ...).
+            z_mean, z_log_var: the posterior (batch, latent_dim).
+        """
+        return (
+            self.log_px(x[None], params)
+            + likelihoods_lib.standard_normal_log_prob(z)
+            - likelihoods_lib.diagonal_normal_log_prob(z, z_mean[None], z_log_var[None])
+        )
+
+    def bound_terms(self, x, labels=None, training=False, noise=None, seed=None, posterior=None):
+        """One-sample ELBO pieces per example: ``(-log p(x|z), KL(q(z|x)||p(z)), params)``.
+
+        Args:
+            x, labels: a batch and its class ids (conditional models).
+            training: passed to the layers.
+            noise: the reparameterisation noise (zeros: the posterior mean), or None to draw it.
+            seed: int or ``SeedGenerator`` for that draw (default: the model's generator).
+            posterior: ``(z_mean, z_log_var)`` if already computed.
+        """
+        z_mean, z_log_var = self.posterior(x, labels, training) if posterior is None else posterior
+        z = self.reparameterize(z_mean, z_log_var, noise=noise, seed=seed)
+        params = self.decode_params(z, labels, training)
+        return -self.log_px(x, params), likelihoods_lib.gaussian_kl(z_mean, z_log_var), params
 
     # ----- the objective --------------------------------------------------------------
     def elbo_terms(self, x, labels=None, training=False):
         """Per-example ``(-log p(x|z), KL(q(z|x)||p(z)))`` with one reparameterised draw."""
-        z_mean, z_log_var = self.encoder(self._encoder_inputs(x, labels), training=training)
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
-        z = z_mean + ops.exp(0.5 * z_log_var) * eps
-        params = self.decoder(self._decoder_inputs(z, labels), training=training)
-        reconstruction = -self.log_px(x, params)
-        kl = likelihoods_lib.gaussian_kl(z_mean, z_log_var)
+        reconstruction, kl, _ = self.bound_terms(x, labels, training=training)
         return reconstruction, kl
 
     def kl_weight(self, step):
@@ -208,9 +310,8 @@ class VAE(keras.Model):
     def call(self, inputs, training=False):
         """Deterministic reconstruction: decode the posterior mean of ``inputs``."""
         x, labels = _unpack(inputs)
-        z_mean, _ = self.encoder(self._encoder_inputs(x, labels), training=training)
-        params = self.decoder(self._decoder_inputs(z_mean, labels), training=training)
-        return self.likelihood.mean(params)
+        z_mean, _ = self.posterior(x, labels, training=training)
+        return self.likelihood.mean(self.decode_params(z_mean, labels, training=training))
 
     # ----- public inference API (numpy in, numpy out, validated) --------------------------
     def _check(self, x, labels):
@@ -228,7 +329,7 @@ class VAE(keras.Model):
         x, labels = self._check(x, labels)
         means, log_vars = [], []
         for s in self._batches(len(x), batch_size):
-            m, lv = self.encoder(self._encoder_inputs(x[s], None if labels is None else labels[s]))
+            m, lv = self.posterior(x[s], None if labels is None else labels[s])
             means.append(ops.convert_to_numpy(m))
             log_vars.append(ops.convert_to_numpy(lv))
         empty = np.zeros((0, self.latent_dim), "float32")
@@ -240,7 +341,7 @@ class VAE(keras.Model):
         labels = checks.check_labels(labels, self.num_classes, len(z))
         out = []
         for s in self._batches(len(z), batch_size):
-            params = self.decoder(self._decoder_inputs(z[s], None if labels is None else labels[s]))
+            params = self.decode_params(z[s], None if labels is None else labels[s])
             out.append(ops.convert_to_numpy(self.likelihood.mean(params)))
         return np.concatenate(out) if out else np.zeros((0,) + self.image_shape, "float32")
 
@@ -269,12 +370,9 @@ class VAE(keras.Model):
         generator = keras.random.SeedGenerator(seed)
         out = []
         for s in self._batches(len(x), batch_size):
-            z_mean, z_log_var = self.encoder(self._encoder_inputs(x[s], None if labels is None else labels[s]))
-            z = z_mean + ops.exp(0.5 * z_log_var) * keras.random.normal(ops.shape(z_mean), seed=generator)
-            params = self.decoder(self._decoder_inputs(z, None if labels is None else labels[s]))
-            value = self.log_px(x[s], params) - likelihoods_lib.gaussian_kl(z_mean, z_log_var)
-            out.append(ops.convert_to_numpy(value))
-        return np.concatenate(out)
+            reconstruction, kl, _ = self.bound_terms(x[s], None if labels is None else labels[s], seed=generator)
+            out.append(ops.convert_to_numpy(-(reconstruction + kl)))
+        return np.concatenate(out) if out else np.zeros((0,), "float32")
 
     def log_likelihood(self, x, labels=None, k=1000, batch_size=64, seed=0):
         """Importance-weighted (IWAE, Burda et al. 2015) estimate of log p(x) per example, in nats.
@@ -296,29 +394,14 @@ class VAE(keras.Model):
         generator = keras.random.SeedGenerator(seed)
         out = []
         for s in self._batches(len(x), batch_size):
-            xb = x[s]
-            yb = None if labels is None else labels[s]
-            z_mean, z_log_var = self.encoder(self._encoder_inputs(xb, yb))
-            b = xb.shape[0]
-            chunk = max(1, min(k, _DECODES_PER_CHUNK // b))
+            xb, yb = x[s], None if labels is None else labels[s]
+            posterior = self.posterior(xb, yb)
             total = None
-            for start in range(0, k, chunk):
-                kc = min(chunk, k - start)
-                eps = keras.random.normal((kc, b, self.latent_dim), seed=generator)
-                z = z_mean[None] + ops.exp(0.5 * z_log_var)[None] * eps
-                flat_z = ops.reshape(z, (kc * b, self.latent_dim))
-                flat_y = None if yb is None else np.tile(yb, kc)
-                params = self.decoder(self._decoder_inputs(flat_z, flat_y))
-                params = ops.reshape(params, (kc, b) + tuple(params.shape[1:]))
-                log_w = (
-                    self.log_px(xb[None], params)
-                    + likelihoods_lib.standard_normal_log_prob(z)
-                    - likelihoods_lib.diagonal_normal_log_prob(z, z_mean[None], z_log_var[None])
-                )
-                part = ops.logsumexp(log_w, axis=0)
+            for z, params in self.posterior_draws(xb, yb, samples=k, seed=generator, posterior=posterior):
+                part = ops.logsumexp(self.log_weights(xb, z, params, *posterior), axis=0)
                 total = part if total is None else ops.logaddexp(total, part)
             out.append(ops.convert_to_numpy(total) - math.log(k))
-        return np.concatenate(out)
+        return np.concatenate(out) if out else np.zeros((0,), "float32")
 
     # ----- serialisation ----------------------------------------------------------------
     def get_config(self):

@@ -20,7 +20,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_vae import likelihoods as likelihoods_lib
 from keras_vae.models import checks
 from keras_vae.models.base import VAE
 from keras_vae.models.dense import dense_decoder_body, dense_encoder_body
@@ -79,6 +78,13 @@ class SemiSupervisedVAE(VAE):
         self.activation = activation
         if alpha < 0:
             raise ValueError(f"alpha must be >= 0, got {alpha}")
+        if kwargs.get("capacity") is not None:
+            # Its loss weighs each example's KL (labelled and unlabelled bounds alike) by
+            # kl_weight; a capacity target on the batch mean has no place in that sum.
+            raise ValueError(
+                "SemiSupervisedVAE does not support capacity (the capacity-annealed objective); "
+                "use beta and kl_warmup_steps"
+            )
         self.alpha = float(alpha)
         super().__init__(num_classes=num_classes, **kwargs)
         self.classifier = self._build_classifier()
@@ -120,11 +126,9 @@ class SemiSupervisedVAE(VAE):
     # ----- the objective --------------------------------------------------------------
     def _bound_terms(self, features, x, labels, training, generator=None):
         """Per-example ``(-log p(x|y,z), KL)`` for given labels, from precomputed features."""
-        z_mean, z_log_var = self.encoder_head([features, labels], training=training)
-        eps = keras.random.normal(ops.shape(z_mean), seed=generator or self.seed_generator)
-        z = z_mean + ops.exp(0.5 * z_log_var) * eps
-        params = self.decoder([z, labels], training=training)
-        return -self.log_px(x, params), likelihoods_lib.gaussian_kl(z_mean, z_log_var)
+        posterior = self.encoder_head([features, labels], training=training)
+        reconstruction, kl, _ = self.bound_terms(x, labels, training=training, seed=generator, posterior=posterior)
+        return reconstruction, kl
 
     def labelled_terms(self, x, labels, training=False):
         labels = ops.cast(labels, "int32")

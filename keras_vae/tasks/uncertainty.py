@@ -20,7 +20,6 @@ import numpy as np
 from keras import ops
 
 from keras_vae.models import checks
-from keras_vae.models.base import _DECODES_PER_CHUNK
 
 REDUCTIONS = ("mean_std", "total_variance")
 
@@ -76,9 +75,10 @@ def decoded_variance(model, x, labels=None, samples=32, seed=0, batch_size=256):
     (``samples - 1``) variance. It is 0 when the posterior is a point, and it does not
     include the likelihood's own pixel noise.
 
-    Draws are decoded in chunks of at most ``_DECODES_PER_CHUNK`` images and the variance
-    is accumulated with Chan et al.'s pairwise update, so memory stays bounded for any
-    ``samples`` and no sum-of-squares cancellation occurs.
+    Draws come from ``model.posterior_draws`` in chunks of at most
+    ``keras_vae.models.base.DECODES_PER_CHUNK`` images, and the variance is accumulated
+    with Chan et al.'s pairwise update, so memory stays bounded for any ``samples`` and
+    no sum-of-squares cancellation occurs.
 
     Args:
         model: a keras_vae model.
@@ -101,21 +101,11 @@ def decoded_variance(model, x, labels=None, samples=32, seed=0, batch_size=256):
     out = []
     for s in slices:
         xb = x[s]
-        yb = None if labels is None else labels[s]
-        z_mean, z_log_var = model.encoder(model._encoder_inputs(xb, yb))
-        std = ops.exp(0.5 * z_log_var)
         b = xb.shape[0]
-        chunk = max(1, min(samples, _DECODES_PER_CHUNK // b))
         count, mean, m2 = 0, None, None
-        for start in range(0, samples, chunk):
-            kc = min(chunk, samples - start)
-            eps = keras.random.normal((kc, b, model.latent_dim), seed=generator)
-            z = ops.reshape(z_mean[None] + std[None] * eps, (kc * b, model.latent_dim))
-            # Labels repeat once per draw, matching the (draw, example) order of the reshape.
-            flat_y = None if yb is None else np.tile(yb, kc)
-            params = model.decoder(model._decoder_inputs(z, flat_y))
+        for _, params in model.posterior_draws(xb, None if labels is None else labels[s], samples, seed=generator):
             images = model.likelihood.mean(params)
-            images = ops.reshape(images, (kc, b) + tuple(images.shape[1:]))
+            kc = int(images.shape[0])
             # Two-pass mean and squared deviations inside the chunk, then Chan's merge
             # with the running totals: stable where E[m^2] - E[m]^2 would cancel.
             chunk_mean = ops.mean(images, axis=0)

@@ -66,7 +66,7 @@ def test_export_and_parity_in_every_runtime(shipped, mnist_dir, mnist_test, tmp_
     label = {"label": y} if model.conditional else {}
     z_mean, z_log_var = model.encode(x, y)
     image_mean = model.decode(z_mean, y)
-    params = model.decoder(model._decoder_inputs(z_mean, y))
+    params = model.decode_params(z_mean, y)
     score = -model.likelihood.log_prob(x, params) + likelihoods.gaussian_kl(z_mean, z_log_var)
     expected = {
         "encoder": ({"image": x, **label}, {"z_mean": z_mean, "z_log_var": z_log_var}),

@@ -108,7 +108,7 @@ def test_iwae_chunks_do_not_change_the_estimate(binary_images, monkeypatch):
 
     model = tiny_models()["conv"]()
     full = model.log_likelihood(binary_images, k=64, seed=2)
-    monkeypatch.setattr(base, "_DECODES_PER_CHUNK", 8 * 5)  # 5 samples per chunk, ragged last chunk
+    monkeypatch.setattr(base, "DECODES_PER_CHUNK", 8 * 5)  # 5 samples per chunk, ragged last chunk
     chunked = model.log_likelihood(binary_images, k=64, seed=2)
     assert np.all(np.abs(full - chunked) < 1.0)  # different noise, same estimator
     assert np.all(np.isfinite(chunked))

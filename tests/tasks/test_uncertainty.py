@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from helpers import tiny_models
+from keras_vae.models import base
 from keras_vae.tasks import ood
 from keras_vae.tasks import uncertainty as unc
 
@@ -62,7 +63,7 @@ def test_decoded_variance_matches_numpy_across_chunks(images, monkeypatch):
     x, samples, seed = images[:4], 8, 5
     # 12 decodes per chunk with 4 examples: draws come in chunks of 3, 3 and 2, so the
     # streaming variance merge is exercised, not just one two-pass variance.
-    monkeypatch.setattr(unc, "_DECODES_PER_CHUNK", 12)
+    monkeypatch.setattr(base, "DECODES_PER_CHUNK", 12)
     got = unc.decoded_variance(model, x, samples=samples, seed=seed, batch_size=4)
     # Same draws as the implementation: one SeedGenerator, one normal() call per chunk.
     generator = keras.random.SeedGenerator(seed)
