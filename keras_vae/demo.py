@@ -23,7 +23,9 @@ Example:
 """
 
 import argparse
+import functools
 import http.server
+import io
 import json
 import os
 import sys
@@ -72,58 +74,57 @@ def check_web_dir(web_dir=None):
     return web_dir
 
 
-def _inside(root, rel):
-    """``root/rel`` if it stays inside ``root`` (no ``..`` escapes), else None."""
-    root = root.resolve()
-    path = (root / rel).resolve()
-    return path if path == root or root in path.parents else None
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """The standard library's static-file server over the page folder (``directory=``).
 
+    Added: ``/models.json``, ``/models/NAME/...`` mapped onto export folder NAME (with the
+    same path translation, which drops ``..`` components), no directory listings, and the
+    cross-origin-isolation and no-cache headers on every response.
+    """
 
-class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "keras-vae-demo"
-    # Set per server class by DemoServer: web folder and {name: export folder}.
-    web_dir = None
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **_TYPES}
+    # Set per server class by DemoServer: {name: export folder}.
     models = {}
     verbose = False
 
-    def _resolve(self, url_path):
-        path = unquote(urlsplit(url_path).path)
-        if path in ("", "/"):
-            path = "/index.html"
-        if path == "/models.json":
-            body = {"models": [{"name": n, "url": f"models/{n}/"} for n in self.models]}
-            return json.dumps(body).encode(), _TYPES[".json"]
-        parts = path.lstrip("/").split("/")
+    def _route(self, url_path):
+        parts = unquote(urlsplit(url_path).path).lstrip("/").split("/")
         if parts[0] == "models" and len(parts) >= 3 and parts[1] in self.models:
-            file = _inside(self.models[parts[1]], "/".join(parts[2:]))
-        else:
-            file = _inside(self.web_dir, "/".join(parts))
-        if file is None or not file.is_file():
-            return None, None
-        return file, _TYPES.get(file.suffix, "application/octet-stream")
+            return parts[1], "/" + "/".join(parts[2:])
+        return None, None
 
-    def _send(self, head_only):
-        target, content_type = self._resolve(self.path)
-        if target is None:
-            self.send_error(404, "not found")
-            return
-        body = target if isinstance(target, bytes) else target.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+    def translate_path(self, path):
+        name, rest = self._route(path)
+        if name is None:
+            return super().translate_path(path)
+        page_dir = self.directory
+        try:
+            self.directory = str(self.models[name])
+            return super().translate_path(rest)
+        finally:
+            self.directory = page_dir
+
+    def send_head(self):
+        if urlsplit(self.path).path == "/models.json":
+            body = json.dumps({"models": [{"name": n, "url": f"models/{n}/"} for n in self.models]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", _TYPES[".json"])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+        return super().send_head()
+
+    def list_directory(self, path):
+        self.send_error(404, "not found")
+        return None
+
+    def end_headers(self):
         # Exports change under the same URL when re-exported: never serve a stale graph.
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Cross-Origin-Opener-Policy", "same-origin")
         self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(body)
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        self._send(head_only=False)
-
-    def do_HEAD(self):  # noqa: N802
-        self._send(head_only=True)
+        super().end_headers()
 
     def log_message(self, format, *args):  # noqa: A002 - signature of the base class
         if self.verbose:
@@ -153,8 +154,10 @@ class DemoServer:
                 raise FileNotFoundError(f"{folder} (model {name!r}) holds no manifest.json: not an export folder")
             if "/" in name or not name:
                 raise ValueError(f"model name {name!r} must be a non-empty name without '/'")
-        handler = type("Handler", (_Handler,), {"web_dir": web_dir.resolve(), "models": models, "verbose": verbose})
-        self.httpd = http.server.ThreadingHTTPServer((host, port), handler)
+        handler = type("Handler", (_Handler,), {"models": models, "verbose": verbose})
+        self.httpd = http.server.ThreadingHTTPServer(
+            (host, port), functools.partial(handler, directory=str(web_dir.resolve()))
+        )
         self.httpd.daemon_threads = True
         self.models = models
         self._thread = None

@@ -1,6 +1,10 @@
 """Image grids written as PNG (for samples, reconstructions, manifolds)."""
 
+from pathlib import Path
+
 import numpy as np
+
+from keras_vae.files import atomic_path
 
 
 def grid(images, rows, cols, pad=1):
@@ -20,16 +24,8 @@ def grid(images, rows, cols, pad=1):
 
 def save_png(array, path):
     """Writes a uint8 grid as PNG via a temporary file renamed into place: never half a file."""
-    import os
-    from pathlib import Path
-
     from PIL import Image
 
-    path = Path(path)
-    tmp = path.with_name(path.name + ".partial.png")
-    try:
+    with atomic_path(path) as tmp:
         Image.fromarray(array, mode="L").save(tmp, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return Path(path)

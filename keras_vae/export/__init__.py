@@ -42,7 +42,7 @@ from keras_vae.export.verify import FLOAT32_TOLERANCE, ParityError
 # imported per call), so `keras-vae --help` stays fast with the export subcommand wired.
 
 # The dispatch table: format name -> module with write(context), runner(path,
-# artifact) and describe(context, artifacts). Order matters: TFLite reads the SavedModel.
+# artifact, graph) and describe(context, artifacts). Order matters: TFLite reads the SavedModel.
 FORMATS = {"saved_model": saved_model, "tflite": tflite, "onnx": onnx}
 
 __all__ = [

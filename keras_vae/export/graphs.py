@@ -15,6 +15,8 @@ import dataclasses
 
 from keras import ops
 
+from keras_vae.runtime.manifest import GraphIO
+
 # Graph name -> serving signature key (SavedModel and TFLite). Verbs read naturally
 # in `signatures["encode"]`; nouns name the files (`encoder.onnx`).
 SIGNATURES = {"encoder": "encode", "decoder": "decode", "scorer": "score"}
@@ -33,7 +35,7 @@ class TensorInfo:
 
 
 @dataclasses.dataclass(frozen=True)
-class Graph:
+class Graph(GraphIO):
     """One exported function.
 
     Args:
@@ -51,14 +53,6 @@ class Graph:
     inputs: tuple
     outputs: tuple
     function: object
-
-    @property
-    def input_names(self):
-        return [t.name for t in self.inputs]
-
-    @property
-    def output_names(self):
-        return [t.name for t in self.outputs]
 
     def input_signature(self):
         import tensorflow as tf

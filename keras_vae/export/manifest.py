@@ -52,9 +52,9 @@ Top level:
 
 import json
 import math
-import platform
-from importlib import metadata
 from pathlib import Path
+
+from keras_vae.files import package_versions
 
 MANIFEST_VERSION = 1
 FILE_NAME = "manifest.json"
@@ -73,14 +73,7 @@ _DISTRIBUTIONS = {
 
 def versions():
     """Installed versions of the packages that made the export."""
-    out = {}
-    for key, dist in _DISTRIBUTIONS.items():
-        try:
-            out[key] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[key] = None
-    out["python"] = platform.python_version()
-    return out
+    return package_versions(_DISTRIBUTIONS, python=True)
 
 
 def file_entries(folder, exclude=(FILE_NAME,)):

@@ -84,22 +84,20 @@ def write(context):
     return artifacts
 
 
-def runner(path, artifact):
-    """A function {input name: array} -> {output name: array} backed by onnxruntime.
+def runner(path, artifact, graph):
+    """A function {input name: array} -> {output name: array}: the runtime's onnxruntime session.
+
+    Verification runs each file through ``keras_vae.runtime.backends``, the code
+    ``ExportedVAE`` users run, so a passed check is a check of that code too.
 
     Args:
         path: the .onnx file.
         artifact: the ``Artifact`` (unused; every file holds one graph).
+        graph: its ``graphs.Graph`` (output names).
     """
-    import onnxruntime as ort
+    from keras_vae.runtime import backends
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    names = [o.name for o in session.get_outputs()]
-
-    def run(feed):
-        return dict(zip(names, session.run(names, feed)))
-
-    return run
+    return backends.open_session("onnxruntime", path, graph).run
 
 
 def describe(context, artifacts):

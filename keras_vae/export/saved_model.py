@@ -51,12 +51,13 @@ def write(context):
     ]
 
 
-def runner(path, artifact):
+def runner(path, artifact, graph=None):
     """A function {input name: array} -> {output name: array} backed by TensorFlow.
 
     Args:
         path: the SavedModel folder.
         artifact: the ``Artifact``; its ``entry["signature"]`` picks the signature.
+        graph: unused (the signature names its outputs).
     """
     import tensorflow as tf
 

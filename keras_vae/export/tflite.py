@@ -94,22 +94,20 @@ def write(context):
     return artifacts
 
 
-def runner(path, artifact):
-    """A function {input name: array} -> {output name: array} backed by LiteRT's Interpreter.
+def runner(path, artifact, graph):
+    """A function {input name: array} -> {output name: array}: the runtime's LiteRT session.
+
+    Verification runs each file through ``keras_vae.runtime.backends``, the code
+    ``ExportedVAE(..., backend="litert")`` users run.
 
     Args:
         path: the .tflite file.
-        artifact: the ``Artifact``; its ``entry["signature"]`` picks the signature.
+        artifact: the ``Artifact`` (its signature is the graph's).
+        graph: its ``graphs.Graph`` (signature key and output names).
     """
-    from ai_edge_litert.interpreter import Interpreter
+    from keras_vae.runtime import backends
 
-    interpreter = Interpreter(model_path=str(path))
-    signature = interpreter.get_signature_runner(artifact.entry["signature"])
-
-    def run(feed):
-        return {k: v.copy() for k, v in signature(**feed).items()}
-
-    return run
+    return backends.open_session("litert", path, graph).run
 
 
 def describe(context, artifacts):

@@ -97,7 +97,7 @@ def verify(out_dir, artifacts, graphs, feeds, runners):
         artifacts: the ``Artifact``s.
         graphs: {name: ``graphs.Graph``}.
         feeds: verification feeds, a list of {graph name: {input name: array}}.
-        runners: {format name: ``runner(path, artifact)``}.
+        runners: {format name: ``runner(path, artifact, graph)``}.
 
     Returns:
         one parity record per artifact.
@@ -108,7 +108,7 @@ def verify(out_dir, artifacts, graphs, feeds, runners):
     references = {name: [g.reference(feed[name]) for feed in feeds] for name, g in graphs.items()}
     records, problems = [], []
     for artifact in artifacts:
-        run = runners[artifact.format](Path(out_dir) / artifact.file, artifact)
+        run = runners[artifact.format](Path(out_dir) / artifact.file, artifact, graphs[artifact.graph])
         results = [run(feed[artifact.graph]) for feed in feeds]
         record, found = compare(artifact, graphs[artifact.graph], results, references[artifact.graph])
         records.append(record)

@@ -6,9 +6,10 @@ schema allows new keys within a manifest version. This module must not import
 version live here too and a test keeps them equal.
 """
 
-import hashlib
 import json
 from pathlib import Path
+
+from keras_vae.runtime.hashing import sha256
 
 FILE_NAME = "manifest.json"
 SUPPORTED_MANIFEST_VERSIONS = (1,)
@@ -18,14 +19,6 @@ DTYPES = ("float32", "int32")
 
 class ManifestError(ValueError):
     """An export folder or its manifest is missing, malformed, unsupported or corrupt."""
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _require(mapping, key, kind, where):
@@ -55,7 +48,23 @@ class TensorSpec:
         return f"TensorSpec({self.name!r}, {self.shape}, {self.dtype!r})"
 
 
-class GraphSpec:
+class GraphIO:
+    """``input_names`` and ``output_names`` of a graph with ``inputs`` and ``outputs`` (each with ``.name``).
+
+    Shared by the manifest's ``GraphSpec`` and the exporter's ``keras_vae.export.graphs.Graph``,
+    so a runtime session opens either.
+    """
+
+    @property
+    def input_names(self):
+        return [t.name for t in self.inputs]
+
+    @property
+    def output_names(self):
+        return [t.name for t in self.outputs]
+
+
+class GraphSpec(GraphIO):
     """One exported graph: signature key, inputs and outputs in order, and its files."""
 
     def __init__(self, name, entry):
@@ -67,14 +76,6 @@ class GraphSpec:
             TensorSpec(e, f"{where} output {i}") for i, e in enumerate(_require(entry, "outputs", list, where))
         ]
         self.files = _require(entry, "files", dict, where)
-
-    @property
-    def input_names(self):
-        return [t.name for t in self.inputs]
-
-    @property
-    def output_names(self):
-        return [t.name for t in self.outputs]
 
 
 class Manifest:
@@ -171,7 +172,7 @@ class Manifest:
             raise ManifestError(f"{path} is listed in the manifest but missing")
         expected = self._hashes.get(rel)
         if verify and expected:
-            actual = _sha256(path)
+            actual = sha256(path)
             if actual != expected:
                 raise ManifestError(f"{path} is corrupt: sha256 {actual} differs from the manifest's {expected}")
         return path

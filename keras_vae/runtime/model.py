@@ -93,7 +93,7 @@ class ExportedVAE:
     def _run(self, graph, feed, batch_size):
         """Runs ``graph`` on a checked ``feed`` in chunks of ``batch_size``; concatenates outputs."""
         spec = self.manifest.graph(graph)
-        batch_size = checks.check_count(batch_size, "batch_size")
+        batch_size = checks.check_positive_int(batch_size, "batch_size")
         n = len(next(iter(feed.values())))
         if n == 0:
             # Runtimes differ on empty batches (LiteRT cannot resize to 0): answer directly.
@@ -109,10 +109,10 @@ class ExportedVAE:
         return next(t for t in self.manifest.graph(graph).inputs if t.name == name)
 
     def _images(self, x, graph):
-        return checks.check_float(x, self._spec(graph, "image"), "images", self.value_range)
+        return checks.check_array(x, self._spec(graph, "image").shape[1:], "images", self.value_range)
 
     def _labels(self, labels, n):
-        labels = checks.check_labels(labels, self.num_classes, n)
+        labels = checks.check_labels(labels, self.num_classes, n, subject="export")
         return {} if labels is None else {"label": labels}
 
     # ----- the API ----------------------------------------------------------------------
@@ -143,7 +143,7 @@ class ExportedVAE:
         >>> vae.decode(np.zeros((1, vae.latent_dim), "float32")).shape
         (1, 28, 28, 1)
         """
-        z = checks.check_float(z, self._spec("decoder", "z"), "z")
+        z = checks.check_array(z, self._spec("decoder", "z").shape[1:], "z")
         return self._run("decoder", {"z": z, **self._labels(labels, len(z))}, batch_size)["image_mean"]
 
     def reconstruct(self, x, labels=None, batch_size=512):
@@ -167,7 +167,7 @@ class ExportedVAE:
         >>> vae.sample(16, seed=0).shape
         (16, 28, 28, 1)
         """
-        n = checks.check_count(n)
+        n = checks.check_positive_int(n, "n")
         if self.conditional and labels is None:
             labels = np.arange(n) % self.num_classes
         z = np.random.default_rng(seed).standard_normal((n, self.latent_dim), dtype=np.float32)
@@ -204,7 +204,7 @@ class ExportedVAE:
                 if seed is None
                 else np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
             )
-        noise = checks.check_float(noise, noise_spec, "noise")
+        noise = checks.check_array(noise, noise_spec.shape[1:], "noise")
         if len(noise) != len(x):
             raise checks.InputError(f"got noise for {len(noise)} examples and {len(x)} images")
         out = self._run("scorer", {"image": x, **self._labels(labels, len(x)), "noise": noise}, batch_size)

@@ -5,11 +5,11 @@ logistic regression, scikit-learn's, on standardised features) measures how line
 the classes sit in them: the encoder is frozen, only the probe learns from labels.
 """
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from keras_vae.files import atomic_path
 
 
 def _sklearn():
@@ -126,14 +126,8 @@ def plot_projection(points, labels, path, title=None, class_names=None):
         if title:
             ax.set_title(title, fontsize=9)
         fig.tight_layout()
-        fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent if str(path.parent) else ".")
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png")
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
     finally:
         plt.close(fig)
     return path

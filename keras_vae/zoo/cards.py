@@ -5,9 +5,9 @@
 """
 
 import json
-from importlib import metadata
 from pathlib import Path
 
+from keras_vae import files
 from keras_vae.files import write_text_atomic
 
 # The fixed slice a test re-evaluates to check shipped weights against their card.
@@ -23,13 +23,7 @@ def dataset_title(name):
 
 
 def package_versions():
-    out = {}
-    for name in ("keras-vae", "keras", "tensorflow", "tensorflow-datasets", "numpy"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    return files.package_versions(("keras-vae", "keras", "tensorflow", "tensorflow-datasets", "numpy"))
 
 
 def slice_figures(model, recipe, data_dir=None):

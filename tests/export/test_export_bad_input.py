@@ -79,8 +79,8 @@ def test_missing_parents_are_created(dense, quick_export, tmp_path):
 def test_parity_mismatch_fails_naming_the_output_and_leaves_nothing(dense, quick_export, tmp_path, monkeypatch):
     real_runner = export_lib.onnx.runner
 
-    def skewed_runner(path, artifact):
-        run = real_runner(path, artifact)
+    def skewed_runner(path, artifact, graph):
+        run = real_runner(path, artifact, graph)
 
         def skewed(feed):
             out = run(feed)

@@ -34,11 +34,12 @@ def export_dir(tmp_path):
 
 
 def _get(url):
+    # Headers as an email.message.Message: names are case-insensitive, as in HTTP.
     try:
         with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), b""
+        return e.code, e.headers, b""
 
 
 def test_serves_page_models_and_exports(web_dir, export_dir):
