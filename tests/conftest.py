@@ -1,5 +1,6 @@
-"""Shared fixtures: the offline MNIST folder, prepared once per session into a temp TFDS dir."""
+"""Shared fixtures: the offline MNIST folder (prepared once per session into a temp TFDS dir) and fake TFDS data."""
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -46,3 +47,53 @@ def mnist_fixture(mnist_dir):
 def binary_images():
     rng = np.random.default_rng(0)
     return (rng.random((8, 28, 28, 1)) < 0.3).astype("float32")
+
+
+@pytest.fixture
+def no_data(tmp_path, monkeypatch):
+    """An empty TFDS folder (``tmp_path / "tfds"``) and no data folder in the environment."""
+    from keras_vae import data
+
+    monkeypatch.setenv(data.TFDS_DIR_ENV, str(tmp_path / "tfds"))
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def mock_tfds(no_data):
+    """mock_tfds(name, examples=64) -> TFDS root serving a fake prepared dataset ``name``, for this test.
+
+    No files needed (tests that need not use ../shared should use this): the fixture writes
+    the dataset's metadata (``dataset_info.json``, ``features.json``, with ``examples`` per
+    split) where a prepared dataset would live, and tensorflow-datasets' own
+    ``tfds.testing.mock_data`` generates random records of the right features. The
+    package's loading code runs unchanged: ``prepared_builder`` finds a prepared dataset
+    and ``as_dataset`` serves the fake examples.
+
+    Example:
+    >>> def test_x(mock_tfds):
+    ...     mock_tfds("fashion_mnist", 64)
+    ...     images, labels = keras_vae.data.load_arrays("fashion_mnist", "train")
+    """
+    import tensorflow_datasets as tfds
+
+    root = no_data / "tfds"
+    stack = contextlib.ExitStack()
+
+    def make(name, examples=64, splits=("train", "test")):
+        builder = tfds.builder(name, data_dir=str(root))
+        builder.info.set_splits(
+            tfds.core.SplitDict(
+                [tfds.core.SplitInfo(name=s, shard_lengths=[examples], num_bytes=0) for s in splits]
+            )
+        )
+        Path(builder.data_dir).mkdir(parents=True)
+        builder.info.write_to_directory(builder.data_dir)
+        # USE_FILES: the metadata above gives the split sizes (MockPolicy.USE_CODE has none, and
+        # TFDS then batches a whole split with sys.maxsize); mock_data reads it from `root`.
+        policy = tfds.testing.MockPolicy.USE_FILES
+        stack.enter_context(tfds.testing.mock_data(num_examples=examples, policy=policy, data_dir=str(root)))
+        return root
+
+    with stack:
+        yield make

@@ -6,13 +6,13 @@ FAMILIES = ("dense", "conv", "conditional")
 
 
 def tiny_model(family):
-    from keras_vae.models import ConditionalVAE, ConvVAE, DenseVAE
+    from keras_vae.models import ConvVAE, DenseVAE
 
     if family == "dense":
         return DenseVAE(latent_dim=2, hidden_units=(32,), seed=0)
     if family == "conv":
         return ConvVAE(latent_dim=2, filters=(8, 16), hidden_units=16, seed=0)
-    return ConditionalVAE(num_classes=10, latent_dim=2, filters=(8, 16), hidden_units=16, seed=0)
+    return ConvVAE(num_classes=10, latent_dim=2, filters=(8, 16), hidden_units=16, seed=0)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def test_model_description(exported):
     model, _, m = exported
     assert m["manifest_version"] == manifest_lib.MANIFEST_VERSION
     assert m["model"] == {
-        "name": model.name, "class": "ConditionalVAE", "recipe": None, "source": "test", "params": model.count_params()
+        "name": model.name, "class": "ConvVAE", "recipe": None, "source": "test", "params": model.count_params()
     }
     assert m["image_shape"] == [28, 28, 1] and m["image_dtype"] == "float32"
     assert m["value_range"] == [0.0, 1.0]

@@ -1,16 +1,20 @@
-"""ONNX export of each family: checker, explicit opset, names, dynamic batch, onnxruntime parity."""
+"""ONNX export details: checker, explicit opset, names, dynamic batch axis.
 
-import numpy as np
+Parity with Keras through the runtime, for every recipe and family at two batch sizes, is
+``tests/test_harness.py``'s; the details here are checked on the conditional family
+(the one with every input: image, label, noise).
+"""
+
+import keras
 import pytest
 
 from keras_vae.export import onnx as onnx_export
-from keras_vae.export.graphs import build_graphs
 
 
 @pytest.fixture(scope="module")
-def exported(family_model, quick_export, tmp_path_factory):
-    family, model = family_model
-    out = tmp_path_factory.mktemp(f"onnx_{family}") / "out"
+def exported(make_tiny, quick_export, tmp_path_factory):
+    model = make_tiny("conditional")
+    out = tmp_path_factory.mktemp("onnx_conditional") / "out"
     return model, out, quick_export(model, out, "onnx")
 
 
@@ -44,19 +48,6 @@ def test_names_shapes_and_batch_axis(exported):
         assert outputs == {o["name"]: ["batch"] + o["shape"][1:] for o in graph["outputs"]}
 
 
-@pytest.mark.parametrize("batch", [1, 6])
-def test_onnxruntime_matches_keras(exported, random_feeds, batch):
-    import onnxruntime as ort
-
-    model, out, _ = exported
-    graphs = build_graphs(model)
-    for name, feed in random_feeds(model, batch).items():
-        session = ort.InferenceSession(str(out / f"{name}.onnx"), providers=["CPUExecutionProvider"])
-        got = dict(zip([o.name for o in session.get_outputs()], session.run(None, feed)))
-        for key, value in graphs[name].reference(feed).items():
-            np.testing.assert_allclose(got[key], value, atol=1e-4, rtol=1e-6)
-
-
 def test_manifest_parity(exported):
     _, _, manifest = exported
     for r in manifest["verification"]["artifacts"]:
@@ -69,6 +60,9 @@ def test_opset_is_explicit_and_overridable(quick_export, tmp_path):
 
     from keras_vae.models import DenseVAE
 
+    # Seeded weights: an unseeded init now and then put the ~545-nat score just past its
+    # float32 tolerance (10 ulps; seen once in about ten runs).
+    keras.utils.set_random_seed(0)
     model = DenseVAE(latent_dim=2, hidden_units=(8,))
     manifest = quick_export(model, tmp_path / "out", "onnx", opset=15)
     assert manifest["formats"]["onnx"]["opset"] == 15

@@ -7,10 +7,10 @@ TFLITE_VARIANTS = ["float32", "int8"]
 
 
 def tiny_model(conditional):
-    from keras_vae.models import ConditionalVAE, ConvVAE
+    from keras_vae.models import ConvVAE
 
     if conditional:
-        return ConditionalVAE(num_classes=10, latent_dim=3, filters=(4, 8), hidden_units=16, seed=1)
+        return ConvVAE(num_classes=10, latent_dim=3, filters=(4, 8), hidden_units=16, seed=1)
     return ConvVAE(latent_dim=3, filters=(4, 8), hidden_units=16, seed=1)
 
 

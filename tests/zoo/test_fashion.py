@@ -1,11 +1,8 @@
 """conv_fashion_mnist: registered, untrained here, and trainable through the same code.
 
 The Fashion-MNIST files are not on the test machines, so training runs on a fake
-``fashion_mnist`` served by tensorflow-datasets' own ``tfds.testing.mock_data``: the fixture
-writes the dataset's metadata (``dataset_info.json``, ``features.json``, with a small split
-size) where a prepared dataset would live, and ``mock_data`` generates the records. The
-package's loading code runs unchanged: ``prepared_builder`` finds a prepared dataset and
-``as_dataset`` serves the fake examples.
+``fashion_mnist`` served by tensorflow-datasets' own ``tfds.testing.mock_data`` (the shared
+``mock_tfds`` fixture of tests/conftest.py). The package's loading code runs unchanged.
 """
 
 import importlib.util
@@ -34,32 +31,9 @@ def tfds_files():
 
 
 @pytest.fixture
-def no_data(tmp_path, monkeypatch):
-    """An empty TFDS folder and no data folder in the environment."""
-    monkeypatch.setenv(data.TFDS_DIR_ENV, str(tmp_path / "tfds"))
-    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
-    return tmp_path
-
-
-@pytest.fixture
-def fake_fashion_mnist(no_data):
+def fake_fashion_mnist(mock_tfds):
     """A fake fashion_mnist of FAKE_EXAMPLES random images per split, through the TFDS builder."""
-    import tensorflow_datasets as tfds
-
-    root = no_data / "tfds"
-    builder = tfds.builder("fashion_mnist", data_dir=str(root))
-    builder.info.set_splits(
-        tfds.core.SplitDict(
-            [tfds.core.SplitInfo(name=s, shard_lengths=[FAKE_EXAMPLES], num_bytes=0) for s in ("train", "test")]
-        )
-    )
-    Path(builder.data_dir).mkdir(parents=True)
-    builder.info.write_to_directory(builder.data_dir)
-    # USE_FILES: the metadata above gives the split sizes (MockPolicy.USE_CODE has none, and TFDS
-    # then batches a whole split with sys.maxsize); mock_data makes every builder read it from `root`.
-    policy = tfds.testing.MockPolicy.USE_FILES
-    with tfds.testing.mock_data(num_examples=FAKE_EXAMPLES, policy=policy, data_dir=str(root)):
-        yield root
+    return mock_tfds("fashion_mnist", FAKE_EXAMPLES)
 
 
 def test_recipe_registers_and_builds_but_ships_no_weights():
