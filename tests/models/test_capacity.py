@@ -18,3 +18,13 @@ def test_penalty_is_gamma_times_distance_to_the_annealed_capacity():
     assert config["capacity"] == 20.0 and config["capacity_steps"] == 100
     with pytest.raises(ValueError, match="capacity"):
         ConvVAE(capacity=-1.0)
+
+
+def test_m2_refuses_capacity_it_would_ignore():
+    """M2's loss weighs each example's KL by kl_weight; it takes no capacity target, and says so."""
+    from keras_vae.models import SemiSupervisedVAE
+
+    with pytest.raises(ValueError, match="SemiSupervisedVAE does not support capacity"):
+        SemiSupervisedVAE(num_classes=10, latent_dim=2, hidden_units=(8,), classifier_units=(8,), capacity=5.0)
+    model = SemiSupervisedVAE(num_classes=10, latent_dim=2, hidden_units=(8,), classifier_units=(8,), kl_warmup_steps=4)
+    assert float(model.kl_weight(1)) == pytest.approx(0.5)  # the warm-up it does take
