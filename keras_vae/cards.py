@@ -10,10 +10,6 @@ from pathlib import Path
 
 from keras_vae.files import write_text_atomic
 
-# The fixed slice a test re-evaluates to check shipped weights against their card.
-SLICE_EXAMPLES = 200
-SLICE_K = 100
-
 # How a card names its dataset; anything else is shown by its keras_vae name.
 DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
@@ -30,14 +26,6 @@ def package_versions():
         except metadata.PackageNotFoundError:
             out[name] = None
     return out
-
-
-def slice_figures(model, recipe, data_dir=None):
-    from keras_vae.evaluation import evaluate
-
-    return evaluate(
-        model, recipe.dataset, data_dir, examples=SLICE_EXAMPLES, k=SLICE_K, elbo_examples=SLICE_EXAMPLES
-    )
 
 
 def _fmt(value, digits=2):
