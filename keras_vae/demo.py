@@ -299,6 +299,8 @@ def cmd_demo(args):
 
 def add_parser(subparsers):
     """Registers ``demo`` on the ``keras-vae`` subparsers; returns its parser."""
+    from keras_vae import cli_args
+
     p = subparsers.add_parser(
         "demo",
         help="serve the browser demo (onnxruntime-web) on localhost",
@@ -311,7 +313,7 @@ def add_parser(subparsers):
     p.add_argument("--cache-dir", help=f"exports cache (default {default_cache_dir()})")
     p.add_argument("--web-dir", help="the demo page folder (default export/web of this checkout)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default localhost only)")
-    p.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port)")
+    p.add_argument("--port", type=cli_args.port, default=8000, help="TCP port (0: any free port)")
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.set_defaults(func=cmd_demo)
     return p

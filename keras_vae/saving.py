@@ -48,3 +48,28 @@ def check_finite_weights(model, where):
             f"{where} holds NaN or infinite weights ({shown}): the training run that wrote it diverged; "
             "retrain it (e.g. with a lower learning rate)"
         )
+
+
+def load_source(name_or_path):
+    """The one loader of every ``keras-vae`` command: a zoo name or a ``.keras`` file.
+
+    Args:
+        name_or_path: recipe name (shipped weights), or path to a file written by
+            ``model.save("m.keras")``. It is a path if it ends in ``.keras``, contains
+            a path separator or names an existing file.
+
+    Returns:
+        ``(model, recipe or None, source)`` with ``source`` ``"zoo:NAME"`` or the path.
+
+    Raises:
+        ValueError: an unknown name, or a file that is not a keras_vae ``.keras`` model.
+        FileNotFoundError: a missing file, or a recipe that ships no weights.
+    """
+    import os
+
+    from keras_vae import zoo
+
+    name_or_path = str(name_or_path)
+    if name_or_path.endswith(".keras") or os.sep in name_or_path or os.path.isfile(name_or_path):
+        return load_model(name_or_path), None, name_or_path
+    return zoo.load(name_or_path), zoo.get(name_or_path), f"zoo:{name_or_path}"
