@@ -8,31 +8,9 @@ import sys
 
 
 def _quiet_tf():
-    """Hides TensorFlow's start-up logging (CUDA probing on CPU-only machines and the like).
+    from keras_vae.cli_args import quiet_tensorflow
 
-    ``TF_CPP_MIN_LOG_LEVEL`` silences TF's C++ logs, but the CUDA stub prints through
-    absl before that setting is read; so TensorFlow is imported once here with stderr
-    pointed at /dev/null. Set ``KERAS_VAE_TF_LOGS=1`` to see everything.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if os.environ.get("KERAS_VAE_TF_LOGS") or "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import tensorflow as tf  # noqa: F401
-
-        tf.config.list_physical_devices()  # the CUDA probe happens here, once
-        import absl.logging
-
-        absl.logging.set_verbosity(absl.logging.ERROR)  # e.g. TFDS's notes while preparing a dataset
-    except Exception:  # noqa: BLE001 - a broken install is reported by the command that needs it
-        pass
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    quiet_tensorflow()
 
 
 def _load_model(name_or_path):

@@ -8,6 +8,7 @@ Example:
 """
 
 import argparse
+import os
 import sys
 
 # The same bound as keras_vae.models.checks.MAX_SEED, without importing numpy here.
@@ -83,3 +84,31 @@ def die(message, code=2):
     """Prints ``keras-vae: error: MESSAGE`` on one line to stderr; returns ``code``."""
     print(f"keras-vae: error: {one_line(message)}", file=sys.stderr)
     return code
+
+
+def quiet_tensorflow():
+    """Imports TensorFlow without its start-up logging (CUDA probing on CPU-only machines and the like).
+
+    ``TF_CPP_MIN_LOG_LEVEL`` silences TF's C++ logs, but the CUDA stub prints through
+    absl before that setting is read; so TensorFlow is imported once here with stderr
+    pointed at /dev/null. Set ``KERAS_VAE_TF_LOGS=1`` to see everything.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if os.environ.get("KERAS_VAE_TF_LOGS") or "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the CUDA probe happens here, once
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)  # e.g. TFDS's notes while preparing a dataset
+    except Exception:  # noqa: BLE001 - a broken install is reported by the command that needs it
+        pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

@@ -1,0 +1,92 @@
+"""Model cards: the JSON record a training run writes, and its Markdown rendering.
+
+``card.json`` is the source of truth (shipped inside the package beside the weights);
+``zoo/<name>.md`` is rendered from it, and a test checks the two agree.
+"""
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+from keras_vae.files import write_text_atomic
+
+# How a card names its dataset; anything else is shown by its keras_vae name.
+DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+
+
+def dataset_title(name):
+    return DATASET_TITLES.get(name, name)
+
+
+def package_versions():
+    out = {}
+    for name in ("keras-vae", "keras", "tensorflow", "tensorflow-datasets", "numpy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _fmt(value, digits=2):
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def render_markdown(card):
+    test = card.get("test", {})
+    sl = card.get("test_slice", {})
+    nll_name = "-log p(x|y)" if test.get("nll_is_conditional") else "-log p(x)"
+    recipe = card["recipe"]
+    lines = [
+        f"# {card['name']}",
+        "",
+        recipe.get("description", ""),
+        "",
+        "## How it was made",
+        "",
+        "```",
+        card["command"],
+        "```",
+        "",
+        f"- model: `{recipe['model']}({', '.join(f'{k}={v!r}' for k, v in recipe['model_args'].items())})`",
+        f"- data: `{recipe['dataset']}` train split ({card['train_examples']} examples), binarisation `{recipe['binarize']}`",
+        f"- schedule: {card['epochs']} epochs, batch {recipe['batch_size']}, Adam lr {recipe['learning_rate']} "
+        f"({recipe['lr_schedule']}), seed {card['seed']}",
+        f"- parameters: {card['params']:,}",
+        f"- wall time: {card['train_seconds'] / 60:.1f} min of training on {card['machine']}",
+        f"- versions: {', '.join(f'{k} {v}' for k, v in card['versions'].items())}, Python {card['python']}",
+        f"- weights sha256: `{card['weights_sha256']}`",
+        *([f"- labels: {card['labelled_examples']['count']} labelled training images "
+           f"({recipe['labels_per_class']} per class, indices in the card's JSON); the rest unlabelled"]
+          if card.get("labelled_examples") else []),
+        *([f"- note: {card['note']}"] if card.get("note") else []),
+        "",
+        f"## Test figures (binarised {dataset_title(recipe['dataset'])} test set, fixed binarisation seed 0), in nats",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+    ]
+    if "test_error" in test:
+        lines += [
+            f"| classification error of q(y\\|x) (all {test['test_error_examples']} test images) | "
+            f"{100 * test['test_error']:.2f}% |"
+        ]
+    if test:
+        lines += [
+            f"| ELBO (all {test['elbo_examples']} test images, 1 sample) | {_fmt(test['test_elbo'])} |",
+            f"| NLL {nll_name}, IWAE k={test['nll_k']}, {test['nll_examples']} random test images (fixed seed) | "
+            f"{_fmt(test['nll'])} ± {_fmt(test['nll_stderr'])} (std. error over images) |",
+        ]
+    if sl:
+        lines += [
+            f"| check slice: ELBO, {sl['elbo_examples']} random images | {_fmt(sl['test_elbo'], 3)} |",
+            f"| check slice: NLL, k={sl['nll_k']}, {sl['nll_examples']} random images | {_fmt(sl['nll'], 3)} |",
+        ]
+    lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']}`", ""]
+    return "\n".join(lines)
+
+
+def write(card, out_dir):
+    out = Path(out_dir)
+    write_text_atomic(out / "card.json", json.dumps(card, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out / "card.md", render_markdown(card))

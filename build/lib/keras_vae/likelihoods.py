@@ -1,0 +1,152 @@
+"""Observation models p(x|z): small objects that turn decoder outputs into log-densities.
+
+The decoder emits unconstrained parameters (``param_channels`` per data channel);
+each likelihood owns how they map to a log-density and to a mean. A likelihood computes
+one log-density per data element (``elementwise_log_prob``); ``log_prob`` sums them over
+the last ``event_ndims`` axes of the data (3 for an image ``(height, width, channels)``,
+2 for a window ``(time, channels)``, 1 for a token sequence) and returns them per
+example, in nats. Every model family goes through this one sum.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+IMAGE_EVENT_NDIMS = 3  # (height, width, channels)
+
+
+def sum_event(values, event_ndims):
+    """Sums ``values`` over its last ``event_ndims`` axes (one figure per example)."""
+    return ops.sum(values, axis=tuple(range(-int(event_ndims), 0)))
+
+
+@keras.saving.register_keras_serializable(package="keras_vae")
+class Likelihood:
+    """Base class. Subclasses set ``name``, ``param_channels`` and ``value_range``."""
+
+    name = None
+    param_channels = 1
+    # Range the data must lie in; None means unbounded.
+    value_range = None
+
+    def elementwise_log_prob(self, x, params):
+        """log p(x_i|params) per data element, shape of ``x`` (broadcast over leading axes)."""
+        raise NotImplementedError
+
+    def log_prob(self, x, params, event_ndims=IMAGE_EVENT_NDIMS):
+        """log p(x|params) summed over the last ``event_ndims`` axes of ``x``; broadcasts over leading axes."""
+        return sum_event(self.elementwise_log_prob(x, params), event_ndims)
+
+    def mean(self, params):
+        """The mean image E[x|params]."""
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+@keras.saving.register_keras_serializable(package="keras_vae")
+class Bernoulli(Likelihood):
+    """Bernoulli pixels parameterised by logits, for binary or [0, 1] images.
+
+    ``x*l - softplus(l)`` equals ``x log sigmoid(l) + (1-x) log(1-sigmoid(l))`` but
+    never takes the log of a saturated sigmoid, so it stays finite for any logit.
+    """
+
+    name = "bernoulli"
+    param_channels = 1
+    value_range = (0.0, 1.0)
+
+    def elementwise_log_prob(self, x, params):
+        x = ops.cast(x, params.dtype)
+        return x * params - ops.softplus(params)
+
+    def mean(self, params):
+        return ops.sigmoid(params)
+
+
+@keras.saving.register_keras_serializable(package="keras_vae")
+class Gaussian(Likelihood):
+    """Diagonal Gaussian pixels.
+
+    Args:
+        scale: fixed standard deviation, used when ``learn_scale`` is False.
+        learn_scale: if True the decoder also predicts a per-pixel log-scale
+            (so ``param_channels`` is 2), floored at ``min_scale`` for stability.
+        min_scale: lower bound on the learned standard deviation.
+    """
+
+    name = "gaussian"
+
+    def __init__(self, scale=0.1, learn_scale=False, min_scale=1e-3):
+        if scale <= 0 or min_scale <= 0:
+            raise ValueError(f"Gaussian scales must be positive, got scale={scale}, min_scale={min_scale}")
+        self.scale = float(scale)
+        self.learn_scale = bool(learn_scale)
+        self.min_scale = float(min_scale)
+        self.param_channels = 2 if learn_scale else 1
+
+    def _split(self, params):
+        if not self.learn_scale:
+            return params, ops.full_like(params, math.log(self.scale))
+        channels = ops.shape(params)[-1] // 2
+        mean, raw = params[..., :channels], params[..., channels:]
+        # softplus keeps the scale positive with a floor, instead of an exp that can blow up.
+        log_scale = ops.log(ops.softplus(raw) + self.min_scale)
+        return mean, log_scale
+
+    def elementwise_log_prob(self, x, params):
+        mean, log_scale = self._split(params)
+        x = ops.cast(x, mean.dtype)
+        z = (x - mean) * ops.exp(-log_scale)
+        return -0.5 * ops.square(z) - log_scale - 0.5 * math.log(2.0 * math.pi)
+
+    def mean(self, params):
+        return self._split(params)[0]
+
+    def get_config(self):
+        return {"scale": self.scale, "learn_scale": self.learn_scale, "min_scale": self.min_scale}
+
+
+_REGISTRY = {cls.name: cls for cls in (Bernoulli, Gaussian)}
+
+
+def get(identifier):
+    """Returns a likelihood from a name, a config dict or an instance."""
+    if isinstance(identifier, Likelihood):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier not in _REGISTRY:
+            raise ValueError(f"Unknown likelihood {identifier!r}; expected one of {sorted(_REGISTRY)}")
+        return _REGISTRY[identifier]()
+    if isinstance(identifier, dict) and identifier.get("name") in _REGISTRY:
+        return _REGISTRY[identifier["name"]](**identifier.get("config", {}))
+    raise ValueError(f"Cannot interpret {identifier!r} as a likelihood")
+
+
+def serialize(likelihood):
+    return {"name": likelihood.name, "config": likelihood.get_config()}
+
+
+def gaussian_kl(z_mean, z_log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) per example, in nats, in closed form."""
+    return 0.5 * ops.sum(ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var, axis=-1)
+
+
+def standard_normal_log_prob(z):
+    return -0.5 * ops.sum(ops.square(z) + math.log(2.0 * math.pi), axis=-1)
+
+
+def diagonal_normal_log_prob(z, mean, log_var):
+    return -0.5 * ops.sum(
+        ops.square(z - mean) * ops.exp(-log_var) + log_var + math.log(2.0 * math.pi), axis=-1
+    )

@@ -1,0 +1,1 @@
+"""What VAEs are used for beyond sampling: anomaly detection, representations, uncertainty, traversals."""
