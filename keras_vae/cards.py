@@ -82,7 +82,8 @@ def render_markdown(card):
             f"| check slice: ELBO, {sl['elbo_examples']} random images | {_fmt(sl['test_elbo'], 3)} |",
             f"| check slice: NLL, k={sl['nll_k']}, {sl['nll_examples']} random images | {_fmt(sl['nll'], 3)} |",
         ]
-    lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']}`", ""]
+    lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']} --full` "
+              "(without `--full`: the ELBO and the check slice, in seconds)", ""]
     return "\n".join(lines)
 
 

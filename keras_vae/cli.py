@@ -83,8 +83,11 @@ def cmd_train(args):
         out = args.out or os.path.join("runs", recipe.name)
         print(f"training {recipe.model} on {len(images)} images of {'x'.join(map(str, images.shape[1:]))} "
               f"from {args.images} into {out}", flush=True)
-        train(recipe, out, epochs=args.epochs, command=command, limit=args.limit, verbose=verbose, note=args.note,
-              images=images)
+        try:
+            train(recipe, out, epochs=args.epochs, command=command, limit=args.limit, verbose=verbose,
+                  note=args.note, images=images)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"run the same command again to resume {out} from its last completed epoch")
     else:
         from keras_vae import zoo
 
@@ -92,8 +95,11 @@ def cmd_train(args):
             if getattr(args, flag) is not None:
                 raise ValueError(f"--{flag.replace('_', '-')} applies to --images only")
         out = args.out or os.path.join("runs", args.name)
-        zoo.train(args.name, out, epochs=args.epochs, data_dir=args.data_dir, command=command, limit=args.limit,
-                  verbose=verbose, note=args.note)
+        try:
+            zoo.train(args.name, out, epochs=args.epochs, data_dir=args.data_dir, command=command, limit=args.limit,
+                      verbose=verbose, note=args.note)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"run the same command again to resume {out} from its last completed epoch")
     print(open(os.path.join(out, "card.md")).read())
 
 
@@ -376,10 +382,11 @@ def main(argv=None):
         if args.command not in _NO_TENSORFLOW:
             _quiet_tf()
         args.func(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         if debug:
             raise
-        print("keras-vae: interrupted", file=sys.stderr)
+        hint = cli_args.one_line(e)
+        print("keras-vae: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return 130
     except SystemExit as e:  # SIGTERM during an export raises SystemExit(143) after cleaning up
         if e.code == 143:

@@ -179,3 +179,20 @@ def test_stale_staging_folders_of_killed_runs_are_swept(tmp_path):
         (stage / "manifest.json").write_text("{}")
     assert not stale.exists() and live.exists() and other.exists()
     assert (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_litert_without_ai_edge_litert_names_the_extra(monkeypatch):
+    import builtins
+
+    from keras_vae.runtime import backends
+
+    real_import = builtins.__import__
+
+    def no_litert(name, *args, **kwargs):
+        if name.startswith(("ai_edge_litert", "tflite_runtime")):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_litert)
+    with pytest.raises(ImportError, match=r'pip install "keras-vae\[export\]"'):
+        backends._litert_interpreter()

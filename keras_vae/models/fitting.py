@@ -57,7 +57,7 @@ def check_fit_data(model, x, y):
             return x, y
     except ImportError:  # another Keras backend without TensorFlow installed
         pass
-    if isinstance(x, (np.ndarray, list, tuple)) and not isinstance(x, dict):
+    if isinstance(x, (np.ndarray, list)):  # a tuple is Keras' (inputs, ...) structure: left to Keras
         x = checks.check_images(x, model.image_shape, model.likelihood.value_range)
         checks.check_not_empty(x)
         if y is not None or model.conditional:
