@@ -61,7 +61,9 @@ def render_markdown(card):
           if card.get("labelled_examples") else []),
         *([f"- note: {card['note']}"] if card.get("note") else []),
         "",
-        f"## Test figures (binarised {dataset_title(recipe['dataset'])} test set, fixed binarisation seed 0), in nats",
+        (f"## Held-out figures ({card['images']['holdout']} of the images, held out by seed"
+         f"{', binarised with seed 0' if recipe['binarize'] else ''}), in nats" if card.get("images") else
+         f"## Test figures (binarised {dataset_title(recipe['dataset'])} test set, fixed binarisation seed 0), in nats"),
         "",
         "| figure | value |",
         "| --- | --- |",
@@ -82,6 +84,8 @@ def render_markdown(card):
             f"| check slice: ELBO, {sl['elbo_examples']} random images | {_fmt(sl['test_elbo'], 3)} |",
             f"| check slice: NLL, k={sl['nll_k']}, {sl['nll_examples']} random images | {_fmt(sl['nll'], 3)} |",
         ]
+    if card.get("images"):
+        return "\n".join(lines + [""])
     lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']} --full` "
               "(without `--full`: the ELBO and the check slice, in seconds)", ""]
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from keras_vae.files import sha256
 from keras_vae.models.fitting import DivergedWarning
 
 WEIGHTS_FILE = "model.weights.h5"
+MODEL_FILE = "model.keras"
 
 
 def _epoch_timer():
@@ -176,7 +177,7 @@ def train(
     note=None,
     images=None,
 ):
-    """Trains ``recipe`` into ``out_dir`` and writes ``model.weights.h5``, ``card.json`` and ``card.md``.
+    """Trains ``recipe`` into ``out_dir``: ``model.weights.h5``, ``model.keras``, ``card.json``, ``card.md``.
 
     Training is exactly resumable: the data of epoch ``e`` are a function of
     ``(recipe.seed, e)`` only (``keras_vae.data.epoch_dataset``), and
@@ -278,4 +279,8 @@ def _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbo
     shipped = recipe.build(model.image_shape)
     shipped.set_weights(model.get_weights())
     save_weights_atomic(shipped, out / WEIGHTS_FILE)
+    # The same model as one file every keras-vae command takes (`keras-vae sample out/model.keras`).
+    tmp = out / MODEL_FILE.replace(".keras", ".partial.keras")
+    shipped.save(tmp)
+    os.replace(tmp, out / MODEL_FILE)
     return shipped
