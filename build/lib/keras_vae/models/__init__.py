@@ -1,9 +1,0 @@
-"""VAE model families. Every class is a ``keras.Model`` with the ``VAE`` API."""
-
-from keras_vae.models.base import VAE
-from keras_vae.models.conditional import ConditionalVAE
-from keras_vae.models.conv import ConvVAE
-from keras_vae.models.dense import DenseVAE
-from keras_vae.models.semi_supervised import SemiSupervisedVAE
-
-__all__ = ["VAE", "DenseVAE", "ConvVAE", "ConditionalVAE", "SemiSupervisedVAE"]

@@ -1,1 +1,0 @@
-"""What VAEs are used for beyond sampling: anomaly detection, representations, uncertainty, traversals."""
