@@ -4,7 +4,7 @@
 #   - Debian's chromium (Playwright drives it through executable_path; no browser download)
 #   - the playwright Python package, into the active venv (no `playwright install`)
 #   - node and npm from Debian, if the machine has none
-#   - onnxruntime-web, from export/web/package-lock.json (served locally by the demo)
+#   - onnxruntime-web, from keras_vae/web/package-lock.json (served locally by the demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,8 +27,8 @@ python -m pip install -q "playwright==1.65.2"
 
 # --ignore-scripts: the dependency tree's only install script (protobufjs' postinstall)
 # is not needed to serve the wasm files; npm 11 skips unapproved scripts anyway.
-(cd export/web && npm ci --no-audit --no-fund --ignore-scripts)
+(cd keras_vae/web && npm ci --no-audit --no-fund --ignore-scripts)
 
 /usr/bin/chromium --version
 python -c "import playwright; from importlib.metadata import version; print('playwright', version('playwright'))"
-test -f export/web/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs
+test -f keras_vae/web/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs

@@ -3,6 +3,12 @@
 __version__ = "0.1.0"
 
 import importlib
+import os
+
+# TensorFlow's C++ start-up logs (CPU feature notes, CUDA probing on CPU-only machines) are
+# noise to a keras_vae user; set TF_CPP_MIN_LOG_LEVEL yourself (0) to see them. Only takes
+# effect if TensorFlow has not been imported yet.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 _SUBMODULES = ("models", "likelihoods", "data", "zoo", "training", "evaluation", "export", "runtime")
 

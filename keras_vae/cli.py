@@ -8,18 +8,17 @@ import sys
 
 
 def _quiet_tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from keras_vae.cli_args import quiet_tensorflow
+
+    quiet_tensorflow()
 
 
 def _load_model(name_or_path):
-    """A zoo name loads shipped weights; a path to a .keras file loads that model."""
-    from keras_vae import zoo
+    """``(model, recipe or None)`` through the one loader, ``keras_vae.saving.load_source``."""
+    from keras_vae.saving import load_source
 
-    if name_or_path.endswith(".keras") or os.path.sep in name_or_path:
-        from keras_vae.saving import load_model
-
-        return load_model(name_or_path), None
-    return zoo.load(name_or_path), zoo.get(name_or_path)
+    model, recipe, _ = load_source(name_or_path)
+    return model, recipe
 
 
 def cmd_list(args):
@@ -40,26 +39,86 @@ def cmd_info(args):
     print(json.dumps({"recipe": recipe.to_dict(), "card": zoo.card(args.name)}, indent=2, default=list))
 
 
-def cmd_train(args):
-    from keras_vae import zoo
+def _images_recipe(args):
+    """A recipe for ``train --images``: the chosen family on the user's images."""
+    from pathlib import Path
 
-    out = args.out or os.path.join("runs", args.name)
-    command = "keras-vae " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    zoo.train(
-        args.name, out, epochs=args.epochs, data_dir=args.data_dir, command=command, limit=args.limit,
-        verbose=1 if sys.stdout.isatty() else 2, note=args.note,
+    from keras_vae.zoo import Recipe
+
+    model = {"conv": "ConvVAE", "dense": "DenseVAE"}[args.model]
+    model_args = dict(latent_dim=args.latent_dim, likelihood=args.likelihood, seed=args.seed)
+    if args.model == "conv":
+        model_args.update(filters=(32, 64), hidden_units=256)
+    else:
+        model_args.update(hidden_units=(512, 256))
+    return Recipe(
+        name=Path(args.images).stem or "images", model=model, model_args=model_args, dataset="images",
+        binarize="dynamic" if args.likelihood == "bernoulli" else None, epochs=args.epochs or 20,
+        batch_size=args.batch_size or 64, seed=args.seed, eval_examples=200, eval_k=100,
+        lr_schedule="constant", description=f"{model} on the images in {args.images}",
     )
+
+
+def _check_conv_size(shape, flag_hint):
+    if shape[0] % 4 or shape[1] % 4:
+        raise ValueError(
+            f"--model conv needs image sides divisible by 4, got {shape[0]}x{shape[1]}; "
+            f"resize with --image-size H W (e.g. {max(4, shape[0] // 4 * 4)} {max(4, shape[1] // 4 * 4)}){flag_hint}"
+        )
+
+
+def cmd_train(args):
+    if (args.name is None) == (args.images is None):
+        raise ValueError("train needs a zoo recipe NAME or --images DIR (a folder of PNG/JPEG files or a .npy array)")
+    command = "keras-vae " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    verbose = 1 if sys.stdout.isatty() else 2
+    if args.images is not None:
+        from keras_vae import data
+        from keras_vae.training import train
+
+        images = data.load_image_folder(args.images, args.image_size, args.channels)
+        if args.model == "conv":
+            _check_conv_size(images.shape[1:3], "" if args.image_size else " or use --model dense")
+        recipe = _images_recipe(args)
+        out = args.out or os.path.join("runs", recipe.name)
+        print(f"training {recipe.model} on {len(images)} images of {'x'.join(map(str, images.shape[1:]))} "
+              f"from {args.images} into {out}", flush=True)
+        try:
+            train(recipe, out, epochs=args.epochs, command=command, limit=args.limit, verbose=verbose,
+                  note=args.note, images=images)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"run the same command again to resume {out} from its last completed epoch")
+    else:
+        from keras_vae import zoo
+
+        for flag in ("image_size", "channels"):
+            if getattr(args, flag) is not None:
+                raise ValueError(f"--{flag.replace('_', '-')} applies to --images only")
+        out = args.out or os.path.join("runs", args.name)
+        try:
+            zoo.train(args.name, out, epochs=args.epochs, data_dir=args.data_dir, command=command, limit=args.limit,
+                      verbose=verbose, note=args.note)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"run the same command again to resume {out} from its last completed epoch")
     print(open(os.path.join(out, "card.md")).read())
 
 
 def cmd_evaluate(args):
-    from keras_vae.evaluation import evaluate
+    from keras_vae import evaluation
 
     model, recipe = _load_model(args.name)
     dataset = recipe.dataset if recipe else args.dataset
-    examples = args.examples or (recipe.eval_examples if recipe else 1000)
-    k = args.k or (recipe.eval_k if recipe else 1000)
-    figures = evaluate(model, dataset, args.data_dir, examples=examples, k=k, seed=args.seed)
+    full_examples = recipe.eval_examples if recipe else 1000
+    full_k = recipe.eval_k if recipe else 1000
+    if args.full:
+        examples, k = args.examples or full_examples, args.k or full_k
+    else:
+        examples, k = args.examples or evaluation.SLICE_EXAMPLES, args.k or evaluation.SLICE_K
+    protocol = "full" if (examples, k) == (full_examples, full_k) else "quick"
+    print(f"evaluating {args.name} on the binarised {dataset} test set: ELBO on every image, IWAE NLL with k={k} "
+          f"on {examples} images ({protocol} protocol)", flush=True)
+    figures = evaluation.evaluate(model, dataset, args.data_dir, examples=examples, k=k, seed=args.seed,
+                                  verbose=1 if sys.stdout.isatty() else 2)
     nll_name = "-log p(x|y)" if figures["nll_is_conditional"] else "-log p(x)"
     print(f"{'figure':44s} nats")
     print(f"{'ELBO (' + str(figures['elbo_examples']) + ' test images)':44s} {figures['test_elbo']:.2f}")
@@ -71,9 +130,20 @@ def cmd_evaluate(args):
     if recipe is not None:
         from keras_vae import zoo
 
-        card = zoo.card(recipe.name)
-        if card and "test" in card and card["test"]["nll_examples"] == figures["nll_examples"] and card["test"]["nll_k"] == k:
-            print(f"{'card NLL':44s} {card['test']['nll']:.2f} (difference {figures['nll'] - card['test']['nll']:+.3f})")
+        card = zoo.card(recipe.name) or {}
+        if "test" in card:
+            print(f"{'card ELBO':44s} {card['test']['test_elbo']:.2f}")
+        for key in ("test", "test_slice"):
+            ref = card.get(key)
+            if ref and ref["nll_examples"] == figures["nll_examples"] and ref["nll_k"] == k:
+                print(f"{'card NLL':44s} {ref['nll']:.2f} (difference {figures['nll'] - ref['nll']:+.3f})")
+                break
+    print(f"took {figures['eval_seconds']:.0f} s", end="")
+    if protocol == "quick":
+        estimate = evaluation.estimate_seconds(figures, full_examples, full_k) + figures["eval_seconds"]
+        print(f"; the full protocol (IWAE k={full_k} on {full_examples} images, add --full) would take about "
+              f"{estimate / 60:.0f} min on this machine", end="")
+    print()
     if args.json:
         print(json.dumps(figures))
 
@@ -84,6 +154,9 @@ def cmd_sample(args):
     from keras_vae import images
 
     model, _ = _load_model(args.name)
+    from keras_vae.models import checks
+
+    checks.check_sample_count(args.n, model.image_shape, "--n")
     if model.conditional:
         # One row per class, args.n images spread over the rows.
         cols = max(1, math.ceil(args.n / model.num_classes))
@@ -99,6 +172,8 @@ def cmd_sample(args):
 
 
 def cmd_reconstruct(args):
+    import math
+
     import numpy as np
 
     from keras_vae import images
@@ -107,10 +182,17 @@ def cmd_reconstruct(args):
     model, recipe = _load_model(args.name)
     dataset = recipe.dataset if recipe else args.dataset
     x, y = binarized_test_set(dataset, args.data_dir)
+    if args.n > len(x):
+        raise ValueError(f"--n {args.n} is more than the {len(x)} test images of {dataset}")
     x, y = x[: args.n], y[: args.n]
     recon = model.reconstruct(x, y if model.conditional else None)
-    pairs = np.stack([x, recon], axis=1).reshape((-1,) + x.shape[1:])
-    images.save_png(images.grid(pairs, args.n // 8 * 2 or 2, 8), args.out)
+    # Blocks of up to 8 columns: a row of test images above the row of their reconstructions.
+    cols = min(args.n, 8)
+    blocks = math.ceil(args.n / cols)
+    tiles = np.ones((blocks, 2, cols) + x.shape[1:], "float32")
+    for i in range(args.n):
+        tiles[i // cols, 0, i % cols], tiles[i // cols, 1, i % cols] = x[i], recon[i]
+    images.save_png(images.grid(tiles.reshape((-1,) + x.shape[1:]), 2 * blocks, cols), args.out)
     print(f"wrote {args.out}: rows alternate test images and their reconstructions")
 
 
@@ -119,9 +201,14 @@ def cmd_manifold(args):
 
     from keras_vae import images
 
+    from keras_vae.models import checks
+
     model, _ = _load_model(args.name)
     if model.latent_dim != 2:
         raise ValueError(f"manifold needs a 2-d latent space; this model's latent_dim is {model.latent_dim}")
+    checks.check_sample_count(args.size**2, model.image_shape, "--size squared")
+    if model.conditional and args.label >= model.num_classes:
+        raise ValueError(f"--label must be a class in [0, {model.num_classes}), got {args.label}")
     # Grid over the prior's quantiles, as in Kingma & Welling (2014), figure 4.
     from statistics import NormalDist
 
@@ -181,7 +268,9 @@ def cmd_traverse(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="keras-vae", description="A Keras 3 model zoo of variational autoencoders.")
+    from keras_vae.cli_args import OneLineParser, non_negative_int, positive_int, seed
+
+    parser = OneLineParser(prog="keras-vae", description="A Keras 3 model zoo of variational autoencoders.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list the zoo's recipes")
@@ -192,35 +281,48 @@ def build_parser():
     p.add_argument("name")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("train", help="train a recipe (resumes an interrupted run in the same --out)")
-    p.add_argument("name")
-    p.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    p = sub.add_parser("train", help="train a recipe, or a model on your own images (resumes a run in the same --out)")
+    p.add_argument("name", nargs="?", help="zoo recipe (or give --images)")
+    p.add_argument("--images", help="train on your own images: a folder of PNG/JPEG files or a .npy array")
+    p.add_argument("--model", choices=("conv", "dense"), default="conv", help="family for --images (default conv)")
+    p.add_argument("--image-size", type=positive_int, nargs=2, metavar=("H", "W"),
+                   help="resize --images to H x W (conv needs sides divisible by 4)")
+    p.add_argument("--channels", type=int, choices=(1, 3), help="--images as grey (1) or RGB (3); default: as stored")
+    p.add_argument("--likelihood", choices=("bernoulli", "gaussian"), default="bernoulli",
+                   help="for --images: bernoulli (binarised each epoch) or gaussian (grey levels)")
+    p.add_argument("--latent-dim", type=positive_int, default=16, help="for --images (default 16)")
+    p.add_argument("--batch-size", type=positive_int, help="for --images (default 64)")
+    p.add_argument("--seed", type=seed, default=0, help="for --images: weights, order and binarisation")
+    p.add_argument("--epochs", type=positive_int, help="override the recipe's epochs (--images: default 20)")
     p.add_argument("--data-dir", help="folder of the dataset's original files (or set $KERAS_VAE_DATA_DIR)")
     p.add_argument("--out", help="run folder (default runs/NAME)")
-    p.add_argument("--limit", type=int, help="train on the first N examples only (quick runs)")
+    p.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick runs)")
     p.add_argument("--note", help="free text recorded in the card")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="ELBO and IWAE NLL on the binarised test set, in nats")
+    p = sub.add_parser("evaluate", help="ELBO and IWAE NLL on the binarised test set, in nats (quick; --full: the card's)")
     p.add_argument("name", help="zoo name or path to a .keras model")
+    p.add_argument("--full", action="store_true",
+                   help="the card's protocol (IWAE k=1000 on 1000 images: many minutes on 2 cores) instead of the "
+                        "quick check slice (k=100 on 200 images)")
     p.add_argument("--data-dir")
     p.add_argument("--dataset", default="mnist", help="for a .keras model")
-    p.add_argument("--examples", type=int, help="test images in the NLL (default: the card's)")
-    p.add_argument("--k", type=int, help="importance samples (default: the card's)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--examples", type=positive_int, help="test images in the NLL (overrides the protocol's)")
+    p.add_argument("--k", type=positive_int, help="importance samples (overrides the protocol's)")
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--json", action="store_true", help="also print the figures as JSON")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("sample", help="a PNG grid of samples (one row per class for conditional models)")
     p.add_argument("name", help="zoo name or path to a .keras model")
-    p.add_argument("--n", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n", type=positive_int, default=64)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--out", default="samples.png")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("reconstruct", help="a PNG of test images and their reconstructions")
     p.add_argument("name", help="zoo name or path to a .keras model")
-    p.add_argument("--n", type=int, default=32)
+    p.add_argument("--n", type=positive_int, default=32)
     p.add_argument("--data-dir")
     p.add_argument("--dataset", default="mnist", help="for a .keras model")
     p.add_argument("--out", default="reconstructions.png")
@@ -228,8 +330,8 @@ def build_parser():
 
     p = sub.add_parser("manifold", help="a PNG of the decoded 2-d latent plane")
     p.add_argument("name", help="zoo name or path to a .keras model with latent_dim 2")
-    p.add_argument("--size", type=int, default=20)
-    p.add_argument("--label", type=int, default=0, help="class, for a conditional model")
+    p.add_argument("--size", type=positive_int, default=20)
+    p.add_argument("--label", type=non_negative_int, default=0, help="class, for a conditional model")
     p.add_argument("--out", default="manifold.png")
     p.set_defaults(func=cmd_manifold)
 
@@ -241,13 +343,13 @@ def build_parser():
                    "by mean KL on test images with --data-dir, else 0..max-dims-1)")
     p.add_argument("--steps", type=int, default=9, help="columns: values from -limit to +limit (>= 2)")
     p.add_argument("--limit", type=float, default=3.0, help="traverse each dim over [-limit, limit]")
-    p.add_argument("--max-dims", type=int, default=10, help="most rows when --dims is not given")
+    p.add_argument("--max-dims", type=positive_int, default=10, help="most rows when --dims is not given")
     p.add_argument("--data-dir", help="base the traversal on a test image and rank dims on test images")
     p.add_argument("--dataset", default="mnist", help="for a .keras model")
-    p.add_argument("--image-index", type=int, help="test image whose posterior mean is the base (default 0)")
-    p.add_argument("--examples", type=int, default=500, help="test images the dims are ranked on")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random test images the dims are ranked on")
-    p.add_argument("--label", type=int, default=0, help="class, for a conditional model without --data-dir")
+    p.add_argument("--image-index", type=non_negative_int, help="test image whose posterior mean is the base (default 0)")
+    p.add_argument("--examples", type=positive_int, default=500, help="test images the dims are ranked on")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the random test images the dims are ranked on")
+    p.add_argument("--label", type=non_negative_int, default=0, help="class, for a conditional model without --data-dir")
     p.add_argument("--out", default="traversal.png")
     p.set_defaults(func=cmd_traverse)
 
@@ -261,14 +363,73 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
-    _quiet_tf()
-    args = build_parser().parse_args(argv)
+def _terminate_cleanly(run):
+    """Calls ``run()`` with SIGTERM raising SystemExit(143), so cleanup code (staging folders,
+    unstarted run folders) runs; the previous handler is restored afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        return run()
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
     try:
-        args.func(args)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"keras-vae: error: {e}", file=sys.stderr)
-        return 2
+        return run()
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+# Commands that never touch TensorFlow (start-up stays instant).
+_NO_TENSORFLOW = ("list", "info", "demo")
+
+
+def main(argv=None):
+    """Runs one command; every failure is one line on stderr and a non-zero exit code.
+
+    Exit codes: 0 success, 2 bad input (flag, file, data, missing extra), 1 a failure
+    while working (e.g. training diverged), 130 interrupted (Ctrl-C), 143 terminated.
+    ``KERAS_VAE_DEBUG=1`` re-raises, with the traceback, for bug reports.
+    """
+    from keras_vae import cli_args, extras
+
+    args = build_parser().parse_args(argv)
+    debug = bool(os.environ.get("KERAS_VAE_DEBUG"))
+    try:
+        if args.command not in _NO_TENSORFLOW:
+            _quiet_tf()
+        _terminate_cleanly(lambda: args.func(args))
+    except KeyboardInterrupt as e:
+        if debug:
+            raise
+        hint = cli_args.one_line(e)
+        print("keras-vae: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
+        return 130
+    except SystemExit as e:  # SIGTERM during an export raises SystemExit(143) after cleaning up
+        if e.code == 143:
+            print("keras-vae: terminated", file=sys.stderr)
+        raise
+    except extras.MissingExtraError as e:
+        return cli_args.die(e)
+    except ModuleNotFoundError as e:
+        if debug:
+            raise
+        return cli_args.die(f"{args.command} needs the Python module {e.name!r}, which is not installed: "
+                            f"{extras.install_hint(e.name)}")
+    except (ValueError, FileNotFoundError, ImportError) as e:
+        if debug:
+            raise
+        return cli_args.die(e)
+    except OSError as e:
+        if debug:
+            raise
+        return cli_args.die(f"{e.filename + ': ' if e.filename else ''}{e.strerror or e}")
+    except Exception as e:  # noqa: BLE001 - CLI users never see a traceback
+        if debug:
+            raise
+        return cli_args.die(f"{type(e).__name__}: {e} (rerun with KERAS_VAE_DEBUG=1 for the traceback)", code=1)
     return 0
 
 

@@ -1,10 +1,12 @@
-"""``keras-vae demo``: serve the browser demo (``export/web``) and export folders on localhost.
+"""``keras-vae demo``: serve the browser demo (``keras_vae/web``) and export folders on localhost.
 
-The page (``export/web/index.html``) runs the exported ONNX graphs in the browser with
-onnxruntime-web's wasm backend, loaded from ``export/web/node_modules`` (``npm ci`` in
-``export/web``); nothing comes from a CDN. This module serves:
+The page (``keras_vae/web/index.html``, package data: it installs with keras-vae) runs
+the exported ONNX graphs in the browser with onnxruntime-web's wasm backend, loaded from
+``keras_vae/web/node_modules`` (``npm ci`` there, in a checkout; ``pip install .`` after
+that ships the three files the page loads in the package); nothing comes from a CDN.
+The exports need the ``[export]`` extra. This module serves:
 
-    /                      export/web/index.html, its scripts and node_modules
+    /                      keras_vae/web/index.html, its scripts and node_modules
     /models.json           {"models": [{"name", "url"}]}: the exports the page shows
     /models/NAME/FILE      the files of export folder NAME (manifest.json, *.onnx)
 
@@ -52,8 +54,8 @@ _TYPES = {
 
 
 def default_web_dir():
-    """``export/web`` of the source checkout this package runs from."""
-    return Path(__file__).resolve().parents[1] / "export" / "web"
+    """``keras_vae/web``: the page, installed with the package (package data)."""
+    return Path(__file__).resolve().parent / "web"
 
 
 def check_web_dir(web_dir=None):
@@ -64,12 +66,12 @@ def check_web_dir(web_dir=None):
     """
     web_dir = Path(web_dir) if web_dir else default_web_dir()
     if not (web_dir / "index.html").is_file():
-        raise FileNotFoundError(
-            f"no demo page at {web_dir}: run from a source checkout of keras-vae or pass --web-dir export/web"
-        )
+        raise FileNotFoundError(f"no demo page (index.html) in {web_dir}: pass --web-dir DIR of the page's folder")
     if not (web_dir / ORT_WEB_DIST / "ort.wasm.min.mjs").is_file():
         raise FileNotFoundError(
-            f"onnxruntime-web is not installed in {web_dir}: run `npm ci` there (served locally, no CDN)"
+            f"the demo page needs onnxruntime-web (from npm; served locally, no CDN), which {web_dir} lacks: in a "
+            "keras-vae checkout run `(cd keras_vae/web && npm ci --ignore-scripts)`, then `pip install \".[export]\"` "
+            "again (or pass --web-dir keras_vae/web of that checkout)"
         )
     return web_dir
 
@@ -136,7 +138,7 @@ class DemoServer:
 
     Args:
         models: {name: export folder} shown by the page, in order.
-        web_dir: the page folder (default ``export/web`` of this checkout).
+        web_dir: the page folder (default ``keras_vae/web``, installed with the package).
         host: interface to bind (default localhost only).
         port: TCP port; 0 picks a free one.
         verbose: log each request to stderr.
@@ -257,7 +259,10 @@ def export_zoo_model(name, cache_dir=None, untrained=False):
         except ManifestError:
             pass
     from keras_vae import export
+    from keras_vae.cli_args import quiet_tensorflow
 
+    export.require_packages(["onnx"])  # one line naming the [export] extra, before any work
+    quiet_tensorflow()
     model = zoo.create(name) if untrained else zoo.load(name)
     source = f"zoo:{name} (untrained)" if untrained else f"zoo:{name}"
     print(f"exporting {name} ({'untrained' if untrained else 'shipped weights'}) to {folder} ...", flush=True)
@@ -302,19 +307,22 @@ def cmd_demo(args):
 
 def add_parser(subparsers):
     """Registers ``demo`` on the ``keras-vae`` subparsers; returns its parser."""
+    from keras_vae import cli_args
+
     p = subparsers.add_parser(
         "demo",
         help="serve the browser demo (onnxruntime-web) on localhost",
-        description="Exports zoo models to ONNX once (cached) and serves export/web with them on localhost.",
+        description="Exports zoo models to ONNX once (cached; needs the [export] extra) and serves the page "
+                    "(keras_vae/web) with them on localhost.",
     )
     p.add_argument("models", nargs="*",
                    help=f"zoo recipes to export and show (default: {' '.join(DEFAULT_MODELS)}, unless --export)")
     p.add_argument("--export", action="append", metavar="NAME=DIR", help="serve an existing export folder (repeatable)")
     p.add_argument("--untrained", action="store_true", help="export untrained zoo models (no shipped weights needed)")
     p.add_argument("--cache-dir", help=f"exports cache (default {default_cache_dir()})")
-    p.add_argument("--web-dir", help="the demo page folder (default export/web of this checkout)")
+    p.add_argument("--web-dir", help="the demo page folder (default: keras_vae/web, installed with the package)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default localhost only)")
-    p.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port)")
+    p.add_argument("--port", type=cli_args.port, default=8000, help="TCP port (0: any free port)")
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.set_defaults(func=cmd_demo)
     return p

@@ -5,6 +5,13 @@ so every figure here is reproducible to the digit on any machine. The IWAE NLL c
 k decoder passes per image, so it runs on a fixed random subset of the test images
 (``subset_indices``): MNIST's test split is ordered (its halves come from different
 writers), and a leading slice would be a biased sample.
+
+Two protocols share this code: the card's (``PROTOCOLS["full"]``: the recipe's
+``eval_examples`` and ``eval_k``, k=1000 on 1000 images, many minutes on a 2-core CPU)
+and the quick one that ``keras-vae evaluate`` runs by default (``PROTOCOLS["quick"]``:
+the card's check slice, 200 images at k=100, seconds). Work is split into chunks that
+draw the same noise as one call (a shared seed generator), so a progress bar with an
+estimate of the time left costs nothing in reproducibility.
 """
 
 import math
@@ -15,6 +22,13 @@ import numpy as np
 from keras_vae import data
 
 TEST_BINARIZATION_SEED = 0
+# The card's check slice: the quick protocol, re-evaluated by tests against each card.
+SLICE_EXAMPLES = 200
+SLICE_K = 100
+# Images per progress update: multiples of the batch sizes of elbo (512) and
+# log_likelihood (64), so the chunked noise equals one call's.
+_ELBO_CHUNK = 2048
+_NLL_CHUNK = 64
 
 
 def binarized_test_set(dataset="mnist", data_dir=None):
@@ -28,7 +42,36 @@ def subset_indices(total, n, seed=0):
     return np.sort(np.random.default_rng(seed).choice(total, size=n, replace=False))
 
 
-def evaluate(model, dataset="mnist", data_dir=None, examples=1000, k=1000, seed=0, elbo_examples=None, arrays=None):
+class _Progress:
+    """A Keras progress bar (with ETA) over work units, or nothing when ``verbose`` is 0."""
+
+    def __init__(self, total, verbose):
+        self.bar = None
+        if verbose:
+            import keras
+
+            self.bar = keras.utils.Progbar(total, unit_name="decoder pass", verbose=verbose)
+        self.done = 0
+
+    def add(self, units, **values):
+        self.done += units
+        if self.bar is not None:
+            self.bar.update(self.done, values=list(values.items()) or None)
+
+
+def _chunked(fn, x, labels, chunk, progress, units_per_image):
+    out = []
+    for start in range(0, len(x), chunk):
+        s = slice(start, start + chunk)
+        out.append(fn(x[s], None if labels is None else labels[s]))
+        progress.add(units_per_image * len(out[-1]))
+    return np.concatenate(out)
+
+
+def evaluate(
+    model, dataset="mnist", data_dir=None, examples=1000, k=1000, seed=0, elbo_examples=None, arrays=None,
+    verbose=0,
+):
     """Returns a dict of figures, in nats.
 
     Args:
@@ -40,16 +83,40 @@ def evaluate(model, dataset="mnist", data_dir=None, examples=1000, k=1000, seed=
         seed: seed of the posterior samples.
         elbo_examples: test images in the ELBO (default: all; else the same kind of subset).
         arrays: ``(images, labels)`` to use instead of loading the test split.
+        verbose: 1 shows a progress bar with the time left (counted in decoder passes).
+
+    Example:
+    >>> figures = evaluate(keras_vae.zoo.load("conv_mnist"), "mnist", "../shared/data/mnist", examples=200, k=100)
     """
+    import keras
+
+    from keras_vae.models import checks
+
+    examples = checks.check_positive_int(examples, "examples")
+    k = checks.check_importance_samples(k)
+    seed = checks.check_seed(seed)
     images, labels = arrays if arrays is not None else binarized_test_set(dataset, data_dir)
+    checks.check_not_empty(images, "the test set")
     elbo_idx = subset_indices(len(images), len(images) if elbo_examples is None else elbo_examples)
     nll_idx = subset_indices(len(images), examples)
     n_elbo, n_nll = len(elbo_idx), len(nll_idx)
     # A model that infers missing labels (M2) is scored on the marginal log p(x).
     cond = model.conditional and not getattr(model, "labels_optional", False)
+    per_image = model.num_classes if getattr(model, "labels_optional", False) else 1
+    progress = _Progress(n_elbo * per_image + n_nll * k * per_image, verbose)
     start = time.perf_counter()
-    elbo = model.elbo(images[elbo_idx], labels[elbo_idx] if cond else None, seed=seed)
-    nll = -model.log_likelihood(images[nll_idx], labels[nll_idx] if cond else None, k=k, seed=seed)
+    generator = keras.random.SeedGenerator(seed)
+    elbo = _chunked(
+        lambda x, y: model.elbo(x, y, seed=generator), images[elbo_idx], labels[elbo_idx] if cond else None,
+        _ELBO_CHUNK, progress, per_image,
+    )
+    elbo_seconds = time.perf_counter() - start
+    generator = keras.random.SeedGenerator(seed)
+    nll = -_chunked(
+        lambda x, y: model.log_likelihood(x, y, k=k, seed=generator), images[nll_idx],
+        labels[nll_idx] if cond else None, _NLL_CHUNK, progress, k * per_image,
+    )
+    nll_seconds = time.perf_counter() - start - elbo_seconds
     figures = {}
     if hasattr(model, "classify"):
         predicted = model.predict_labels(images)
@@ -67,4 +134,25 @@ def evaluate(model, dataset="mnist", data_dir=None, examples=1000, k=1000, seed=
         "nll_is_conditional": bool(cond),
         "seed": int(seed),
         "eval_seconds": round(time.perf_counter() - start, 1),
+        "nll_seconds_per_pass": nll_seconds / max(1, n_nll * k * per_image),
     }
+
+
+def estimate_seconds(figures, examples, k):
+    """Seconds an IWAE NLL over ``examples`` images at ``k`` would take, from a run's measured rate."""
+    return figures["nll_seconds_per_pass"] * examples * k
+
+
+def card_figures(model, recipe, data_dir=None, verbose=0):
+    """The figures a card records, from one load of the test set: ``(test, test_slice)``.
+
+    ``test`` is the recipe's full protocol (ELBO on every test image, IWAE with
+    ``recipe.eval_k`` on ``recipe.eval_examples`` images); ``test_slice`` is the quick
+    check slice (``SLICE_EXAMPLES`` images at ``SLICE_K``) that tests re-evaluate.
+    """
+    arrays = binarized_test_set(recipe.dataset, data_dir)
+    test = evaluate(model, recipe.dataset, examples=recipe.eval_examples, k=recipe.eval_k, arrays=arrays,
+                    verbose=verbose)
+    test_slice = evaluate(model, recipe.dataset, examples=SLICE_EXAMPLES, k=SLICE_K, elbo_examples=SLICE_EXAMPLES,
+                          arrays=arrays)
+    return test, test_slice

@@ -2,22 +2,28 @@
 
 A run killed midway continues from its last completed epoch when started again with the
 same ``out_dir`` (Keras' ``BackupAndRestore`` keeps weights, optimiser state, the noise
-generator and the epoch counter). Final files are written under a temporary name and
+generator and the epoch counter; the data of each epoch depend on (seed, epoch) only), and
+finishes with the weights of an uninterrupted run. Final files are written under a temporary name and
 renamed, so ``out_dir`` never holds a half-written model.
 """
 
 import csv
 import os
 import platform
+import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from keras_vae import data
+from keras_vae import cards, data
+from keras_vae.evaluation import card_figures
+from keras_vae.evaluation import evaluate as run_evaluation
 from keras_vae.files import sha256
-from keras_vae.zoo import cards
+from keras_vae.models.fitting import DivergedWarning
 
 WEIGHTS_FILE = "model.weights.h5"
+MODEL_FILE = "model.keras"
 
 
 def _epoch_timer():
@@ -34,6 +40,41 @@ def _epoch_timer():
                 logs["epoch_seconds"] = time.perf_counter() - self._start
 
     return EpochTimer()
+
+
+def _noise_checkpoint(path):
+    """Saves and restores the model's noise ``SeedGenerator`` state beside the checkpoint.
+
+    ``BackupAndRestore`` restores weights and optimiser state, but Keras leaves seed
+    generators out of saved weights; without this a resumed run draws the noise of
+    epoch 0 again and drifts away from an uninterrupted one.
+    """
+    import json
+
+    import keras
+    import numpy as np
+
+    from keras_vae.files import write_text_atomic
+
+    class NoiseCheckpoint(keras.callbacks.Callback):
+        def _generators(self):
+            return [g for g in [getattr(self.model, "seed_generator", None)] if g is not None]
+
+        def on_train_begin(self, logs=None):
+            if not path.exists():
+                return
+            saved = json.loads(path.read_text())
+            if saved["epoch"] + 1 != getattr(self.model, "_initial_epoch", None):
+                return  # the weights checkpoint is of another epoch: keep the fresh stream
+            for generator, state in zip(self._generators(), saved["states"]):
+                generator.state.assign(np.asarray(state, dtype=generator.state.dtype))
+
+        def on_epoch_end(self, epoch, logs=None):
+            states = [np.asarray(g.state.value).tolist() for g in self._generators()]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(path, json.dumps({"epoch": int(epoch), "states": states}))
+
+    return NoiseCheckpoint()
 
 
 def _history(out):
@@ -63,6 +104,66 @@ def save_weights_atomic(model, path):
     os.replace(tmp, path)
 
 
+def _own_images_split(images, seed):
+    """(train, holdout) of a user's uint8 images: a seeded tenth (at least one) is held out."""
+    import numpy as np
+
+    n = len(images)
+    if n < 2:
+        raise ValueError(f"training needs at least 2 images (one is held out for the card), got {n}")
+    order = np.random.default_rng(seed).permutation(n)
+    holdout = max(1, n // 10)
+    return images[np.sort(order[holdout:])], images[np.sort(order[:holdout])]
+
+
+def _datasets(recipe, images, data_dir, limit, with_labels, counter):
+    """(train_ds, val_ds, labelled indices or None, holdout arrays or None) for ``train``."""
+    import numpy as np
+
+    if images is not None:
+        if limit is not None:
+            images = images[:limit]
+        train_images, holdout = _own_images_split(images, recipe.seed)
+        dynamic = recipe.binarize == "dynamic"
+        train_ds = data.epoch_dataset(
+            train_images, np.zeros(len(train_images)), recipe.batch_size, seed=recipe.seed, dynamic=dynamic,
+            with_labels=False, epoch=counter,
+        )
+        if recipe.binarize in ("dynamic", "fixed"):
+            holdout_x = data.binarize_fixed(holdout, seed=0)
+        else:
+            holdout_x = holdout.astype("float32") / 255.0
+        return train_ds, holdout_x, None, (holdout_x, np.zeros(len(holdout_x), "int32"))
+    if recipe.labels_per_class:
+        if recipe.binarize != "dynamic" or recipe.exclude_classes:
+            raise ValueError(
+                f"recipe {recipe.name!r}: semi-supervised training binarises dynamically and uses every class; "
+                f"got binarize={recipe.binarize!r}, exclude_classes={recipe.exclude_classes}"
+            )
+        train_ds, labelled = data.make_semi_supervised_dataset(
+            recipe.dataset, recipe.labels_per_class, recipe.batch_size, seed=recipe.seed, data_dir=data_dir,
+            limit=limit, epoch=counter,
+        )
+    else:
+        labelled = None
+        train_ds = data.make_dataset(
+            recipe.dataset, "train", recipe.batch_size, binarize=recipe.binarize, with_labels=with_labels,
+            seed=recipe.seed, data_dir=data_dir, limit=limit, exclude_classes=recipe.exclude_classes, epoch=counter,
+        )
+    val_ds = data.make_dataset(
+        recipe.dataset, "test", 1000, binarize="fixed", with_labels=with_labels, shuffle=False,
+        seed=0, data_dir=data_dir, limit=None if limit is None else max(1000, limit // 6),
+        exclude_classes=recipe.exclude_classes,
+    )
+    return train_ds, val_ds, labelled, None
+
+
+def _remove_if_unstarted(out, created):
+    """After a failure: delete a run folder this call created if no epoch was checkpointed."""
+    if created and out.is_dir() and not (out / "checkpoint").exists():
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def train(
     recipe,
     out_dir,
@@ -74,12 +175,19 @@ def train(
     evaluate=True,
     callbacks=(),
     note=None,
+    images=None,
 ):
-    """Trains ``recipe`` into ``out_dir`` and writes ``model.weights.h5``, ``card.json`` and ``card.md``.
+    """Trains ``recipe`` into ``out_dir``: ``model.weights.h5``, ``model.keras``, ``card.json``, ``card.md``.
+
+    Training is exactly resumable: the data of epoch ``e`` are a function of
+    ``(recipe.seed, e)`` only (``keras_vae.data.epoch_dataset``), and
+    ``BackupAndRestore`` restores weights, optimiser state and the noise generator, so
+    a run killed and started again ends with the weights of an uninterrupted one.
 
     Args:
-        recipe: a ``keras_vae.zoo.Recipe``.
-        out_dir: run folder; an existing one is resumed.
+        recipe: a ``keras_vae.zoo.Recipe``; its model is built with ``recipe.build()``.
+        out_dir: run folder; an existing one is resumed. One this call creates is
+            removed again if the run fails before its first checkpoint.
         epochs: overrides the recipe's epochs.
         data_dir: folder of the dataset's original files.
         verbose: Keras progress-bar verbosity.
@@ -88,58 +196,31 @@ def train(
         evaluate: compute the card's test figures at the end.
         callbacks: extra Keras callbacks, run after the checkpointing ones.
         note: free text recorded in the card (e.g. how a run was interrupted or extended).
+        images: train on these uint8 images ``(n, height, width, channels)`` instead of
+            ``recipe.dataset`` (see ``keras_vae.data.load_image_folder``); a seeded tenth
+            is held out for the validation loss and the card's figures.
 
     Returns:
         The trained model.
     """
     import keras
 
-    from keras_vae.zoo import registry
-
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     epochs = recipe.epochs if epochs is None else int(epochs)
     keras.utils.set_random_seed(recipe.seed)
-    model = registry.build(recipe)
-    with_labels = model.conditional
-    labelled = None
-    if recipe.labels_per_class:
-        if recipe.binarize != "dynamic" or recipe.exclude_classes:
-            raise ValueError(
-                f"recipe {recipe.name!r}: semi-supervised training binarises dynamically and uses every class; "
-                f"got binarize={recipe.binarize!r}, exclude_classes={recipe.exclude_classes}"
-            )
-        train_ds, labelled = data.make_semi_supervised_dataset(
-            recipe.dataset, recipe.labels_per_class, recipe.batch_size, seed=recipe.seed, data_dir=data_dir,
-            limit=limit,
-        )
-    else:
-        train_ds = data.make_dataset(
-            recipe.dataset, "train", recipe.batch_size, binarize=recipe.binarize, with_labels=with_labels,
-            seed=recipe.seed, data_dir=data_dir, limit=limit, exclude_classes=recipe.exclude_classes,
-        )
-    val_ds = data.make_dataset(
-        recipe.dataset, "test", 1000, binarize="fixed", with_labels=with_labels, shuffle=False,
-        seed=0, data_dir=data_dir, limit=None if limit is None else max(1000, limit // 6),
-        exclude_classes=recipe.exclude_classes,
-    )
-    steps = int(train_ds.cardinality())
-    model.compile(optimizer=build_optimizer(recipe, steps, epochs), jit_compile=False)
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(out / "checkpoint"), delete_checkpoint=False),
-        _epoch_timer(),
-        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
-        keras.callbacks.TerminateOnNaN(),
-        *callbacks,
-    ]
-    model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
-    if model.stop_training:
-        raise RuntimeError(f"training of {recipe.name} stopped on a NaN loss; see {out / 'history.csv'}")
-
-    # Ship a copy without optimiser state: a third of the size, and nothing to mismatch on load.
-    shipped = registry.build(recipe)
-    shipped.set_weights(model.get_weights())
-    save_weights_atomic(shipped, out / WEIGHTS_FILE)
+    image_shape = None if images is None else images.shape[1:]
+    model = recipe.build(image_shape)
+    counter = data.EpochCounter()
+    # Everything that can fail on bad input (data folder, recipe) fails before the run
+    # folder exists.
+    train_ds, val_ds, labelled, holdout = _datasets(recipe, images, data_dir, limit, model.conditional, counter)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        shipped = _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbose)
+    except BaseException:
+        _remove_if_unstarted(out, created)
+        raise
 
     history = _history(out)
     train_seconds = sum(float(row.get("epoch_seconds") or 0) for row in history)
@@ -157,18 +238,49 @@ def train(
         "params": int(model.count_params()),
         "final_epoch": history[-1] if history else {},
     }
+    if images is not None:
+        card["images"] = {"shape": list(images.shape[1:]), "train": len(images) - len(holdout[0]),
+                          "holdout": len(holdout[0])}
     if labelled is not None:
         card["labelled_examples"] = {"count": int(len(labelled)), "train_indices": [int(i) for i in labelled]}
     if note:
         card["note"] = note
-    if evaluate:
-        from keras_vae.evaluation import evaluate as run_eval
-
-        card["test"] = run_eval(
-            shipped, recipe.dataset, data_dir, examples=recipe.eval_examples, k=recipe.eval_k
-        )
-        card["test_slice"] = cards.slice_figures(shipped, recipe, data_dir)
+    if evaluate and holdout is not None:
+        card["test"] = run_evaluation(shipped, examples=min(recipe.eval_examples, len(holdout[0])),
+                                      k=recipe.eval_k, arrays=holdout)
+    elif evaluate:
+        card["test"], card["test_slice"] = card_figures(shipped, recipe, data_dir, verbose=1 if verbose else 0)
     card["weights_sha256"] = sha256(out / WEIGHTS_FILE)
     cards.write(card, out)
     return shipped
 
+
+def _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbose):
+    import keras
+
+    steps = int(train_ds.cardinality())
+    model.compile(optimizer=build_optimizer(recipe, steps, epochs), jit_compile=False)
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(out / "checkpoint"), delete_checkpoint=False),
+        _noise_checkpoint(out / "checkpoint" / "noise_state.json"),
+        counter.callback(),
+        _epoch_timer(),
+        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+        keras.callbacks.TerminateOnNaN(),
+        *callbacks,
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergedWarning)  # raised as an error just below
+        model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    if model.stop_training:
+        raise RuntimeError(f"training of {recipe.name} stopped on a NaN loss; see {out / 'history.csv'}")
+
+    # Ship a copy without optimiser state: a third of the size, and nothing to mismatch on load.
+    shipped = recipe.build(model.image_shape)
+    shipped.set_weights(model.get_weights())
+    save_weights_atomic(shipped, out / WEIGHTS_FILE)
+    # The same model as one file every keras-vae command takes (`keras-vae sample out/model.keras`).
+    tmp = out / MODEL_FILE.replace(".keras", ".partial.keras")
+    shipped.save(tmp)
+    os.replace(tmp, out / MODEL_FILE)
+    return shipped

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from keras_vae.files import sha256  # noqa: E402
-from keras_vae.zoo import cards  # noqa: E402
+from keras_vae import cards  # noqa: E402
 from keras_vae.zoo.registry import WEIGHTS_DIR  # noqa: E402
 
 

@@ -56,6 +56,7 @@ def make_dataset(
     data_dir=None,
     limit=None,
     exclude_classes=(),
+    epoch=None,
 ):
     """A batched ``tf.data.Dataset`` of images (and labels when ``with_labels``).
 
@@ -73,12 +74,11 @@ def make_dataset(
         limit: keep only the first ``limit`` examples (for tests and quick runs).
         exclude_classes: labels whose examples are left out (one-class-out anomaly
             detection trains on the other classes).
+        epoch: an ``EpochCounter`` (see ``epoch_dataset``); None counts passes itself.
 
     Example:
     >>> ds = keras_vae.data.make_dataset("mnist", "train", binarize="dynamic", data_dir="../shared/data/mnist")
     """
-    import tensorflow as tf
-
     if binarize not in BINARIZE_MODES:
         raise ValueError(f"binarize must be one of {BINARIZE_MODES}, got {binarize!r}")
     images, labels = load_arrays(name, split, data_dir)
@@ -90,19 +90,10 @@ def make_dataset(
     if binarize == "fixed":
         images = (binarize_fixed(images, seed) * 255).astype("uint8")
     shuffle = split == "train" if shuffle is None else shuffle
-
-    if binarize == "dynamic":
-        ds = _binarized(images, labels, batch_size, seed, shuffle)
-    else:
-        ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
-        if shuffle:
-            ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch_size).map(
-            lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE
-        )
-    if not with_labels:
-        ds = ds.map(lambda x, y: x)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return epoch_dataset(
+        images, labels, batch_size, seed=seed, shuffle=shuffle, dynamic=binarize == "dynamic",
+        with_labels=with_labels, epoch=epoch,
+    )
 
 
 def labelled_subset(labels, per_class, seed=0):
@@ -119,31 +110,120 @@ def labelled_subset(labels, per_class, seed=0):
     return np.sort(np.concatenate(chosen))
 
 
-def _binarized(images, labels, batch_size, seed, shuffle, repeat=False):
-    """Batches of (images in [0, 1] binarised afresh each epoch, labels) from uint8 arrays."""
+class EpochCounter:
+    """The epoch a training pipeline serves, so its data depend on ``(seed, epoch)`` only.
+
+    Every pass over an ``epoch_dataset`` reads the counter and then advances it; Keras'
+    ``fit`` sets it at the start of each epoch through ``callback()``, so an epoch's
+    order and binarisation are the same whether the run went straight through or was
+    killed and resumed (``BackupAndRestore``) at that epoch.
+    """
+
+    def __init__(self, start=0):
+        import tensorflow as tf
+
+        self.variable = tf.Variable(int(start), dtype=tf.int64, trainable=False, name="data_epoch")
+
+    def set(self, epoch):
+        self.variable.assign(int(epoch))
+
+    def callback(self):
+        """A Keras callback that sets the counter at ``on_epoch_begin``."""
+        import keras
+
+        counter = self
+
+        class SetDataEpoch(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                counter.set(epoch)
+
+        return SetDataEpoch()
+
+    def next_epoch(self):
+        """Inside a dataset function: the epoch to serve, then advance (for callers that never set it)."""
+        return self.variable.assign_add(1) - 1
+
+
+class _Stream:
+    """uint8 arrays served as batches of one epoch, keyed by ``(seed, epoch, pass, batch)``."""
+
+    def __init__(self, images, labels, batch_size, seed, shuffle, dynamic, with_labels=True):
+        import tensorflow as tf
+
+        from keras_vae.models import checks
+
+        checks.check_positive_int(batch_size, "batch_size")
+        if len(images) == 0:
+            raise ValueError("the dataset has no examples to serve (after limit / exclude_classes)")
+        self.n, self.batch_size, self.shuffle, self.dynamic, self.with_labels = (
+            len(images), batch_size, shuffle, dynamic, with_labels,
+        )
+        self.images, self.labels = tf.constant(images), tf.constant(np.asarray(labels, "int32"))
+        self.key = tf.constant([int(seed) % (2**31 - 1), 0], tf.int64)
+
+    @property
+    def steps(self):
+        return -(-self.n // self.batch_size)
+
+    def _pass(self, e, r):
+        import tensorflow as tf
+
+        fold = tf.random.experimental.stateless_fold_in
+        pass_key = fold(fold(self.key, e), r)
+        order = tf.range(self.n, dtype=tf.int64)
+        if self.shuffle:
+            order = tf.random.experimental.stateless_shuffle(order, seed=pass_key)
+        batches = tf.data.Dataset.from_tensor_slices(order).batch(self.batch_size).enumerate()
+        return batches.map(lambda b, idx: (idx, fold(pass_key, b)))
+
+    def _to_batch(self, idx, batch_key):
+        import tensorflow as tf
+
+        x = tf.cast(tf.gather(self.images, idx), tf.float32) / 255.0
+        if self.dynamic:
+            x = tf.cast(tf.random.stateless_uniform(tf.shape(x), seed=batch_key) < x, tf.float32)
+        y = tf.gather(self.labels, idx)
+        return (x, y) if self.with_labels else x
+
+    def epoch(self, e, repeat=False):
+        """The batches of epoch ``e`` (a tensor); ``repeat``: pass after pass without end."""
+        import tensorflow as tf
+
+        passes = tf.data.Dataset.range(2**62) if repeat else tf.data.Dataset.range(1)
+        ds = passes.flat_map(lambda r: self._pass(e, r))
+        return ds.map(self._to_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def epoch_dataset(images, labels, batch_size, seed=0, shuffle=True, dynamic=False, with_labels=True, epoch=None):
+    """Batches of ``(images in [0, 1], labels)`` from uint8 arrays, a pure function of (seed, epoch).
+
+    Each epoch ``e`` draws its order with ``stateless_shuffle`` keyed by ``(seed, e)``
+    and, when ``dynamic``, binarises batch ``b`` with a stateless draw keyed by
+    ``(seed, e, b)``: fresh pixels every epoch, yet any epoch can be replayed exactly on
+    its own (resuming a killed run), unlike ``Dataset.shuffle``'s and
+    ``Dataset.random``'s streams, which restart with each process.
+
+    Args:
+        images: uint8 array ``(n, *shape)``.
+        labels: int array ``(n,)``.
+        batch_size: examples per batch.
+        seed: seed of order and binarisation.
+        shuffle: a new order each epoch (else the arrays' order).
+        dynamic: binarise each pixel with probability = its grey level.
+        with_labels: yield ``(images, labels)``, else images only.
+        epoch: an ``EpochCounter`` shared with the training loop; None makes one that
+            counts passes from 0.
+    """
     import tensorflow as tf
 
-    # Per-batch seeds from a dataset that re-randomises each epoch: fresh draws every
-    # epoch, yet the whole run is reproducible from `seed`.
-    ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
-    if repeat:
-        ds = ds.repeat()
-    if shuffle:
-        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-
-    def to_float(batch, pair):
-        x, y = batch
-        p = tf.cast(x, tf.float32) / 255.0
-        u = tf.random.stateless_uniform(tf.shape(p), seed=tf.cast(pair, tf.int32) % (2**31 - 1))
-        return tf.cast(u < p, tf.float32), y
-
-    return tf.data.Dataset.zip(ds, seeds).map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+    stream = _Stream(images, labels, batch_size, seed, shuffle, dynamic, with_labels)
+    counter = epoch if epoch is not None else EpochCounter()
+    ds = tf.data.Dataset.range(1).flat_map(lambda _: stream.epoch(counter.next_epoch()))
+    return ds.apply(tf.data.experimental.assert_cardinality(stream.steps)).prefetch(tf.data.AUTOTUNE)
 
 
 def make_semi_supervised_dataset(
-    name, labels_per_class, batch_size=128, labelled_batch_size=None, seed=0, data_dir=None, limit=None
+    name, labels_per_class, batch_size=128, labelled_batch_size=None, seed=0, data_dir=None, limit=None, epoch=None
 ):
     """Batches for semi-supervised training: unlabelled images beside a few labelled ones.
 
@@ -161,6 +241,7 @@ def make_semi_supervised_dataset(
         seed: seeds the choice of labelled examples, shuffling and binarisation.
         data_dir: folder of the dataset's original files.
         limit: use only the first ``limit`` training examples.
+        epoch: an ``EpochCounter`` (see ``epoch_dataset``).
 
     Returns:
         ``(dataset, labelled_indices)``: the indices into the training split that kept
@@ -175,9 +256,14 @@ def make_semi_supervised_dataset(
     mask = np.ones(len(images), bool)
     mask[labelled] = False
     labelled_batch_size = labelled_batch_size or min(len(labelled), 128)
-    unlabelled_ds = _binarized(images[mask], labels[mask], batch_size, seed, shuffle=True)
-    labelled_ds = _binarized(images[labelled], labels[labelled], labelled_batch_size, seed + 1, True, repeat=True)
-    ds = tf.data.Dataset.zip(unlabelled_ds, labelled_ds).map(
-        lambda u, l: {"image": u[0], "labelled_image": l[0], "labelled_label": l[1]}
-    )
+    counter = epoch if epoch is not None else EpochCounter()
+    unlabelled = _Stream(images[mask], labels[mask], batch_size, seed, shuffle=True, dynamic=True)
+    labelled_stream = _Stream(images[labelled], labels[labelled], labelled_batch_size, seed + 1, True, True)
+
+    def one_epoch(_):
+        e = counter.next_epoch()  # one read for both streams
+        return tf.data.Dataset.zip(unlabelled.epoch(e), labelled_stream.epoch(e, repeat=True))
+
+    ds = tf.data.Dataset.range(1).flat_map(one_epoch).apply(tf.data.experimental.assert_cardinality(unlabelled.steps))
+    ds = ds.map(lambda u, l: {"image": u[0], "labelled_image": l[0], "labelled_label": l[1]})
     return ds.prefetch(tf.data.AUTOTUNE), labelled

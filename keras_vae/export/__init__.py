@@ -44,6 +44,16 @@ from keras_vae.export.verify import FLOAT32_TOLERANCE, ParityError
 # The dispatch table: format name -> module with write(context), runner(path,
 # artifact, graph) and describe(context, artifacts). Order matters: TFLite reads the SavedModel.
 FORMATS = {"saved_model": saved_model, "tflite": tflite, "onnx": onnx}
+# Optional packages each format needs to be written and verified (the [export] extra).
+REQUIRES = {"saved_model": (), "tflite": ("ai_edge_litert",), "onnx": ("tf2onnx", "onnx", "onnxruntime")}
+
+
+def require_packages(formats):
+    """Raises ``keras_vae.extras.MissingExtraError`` (an ImportError) naming the extra to install."""
+    from keras_vae import extras
+
+    for name in formats:
+        extras.require(REQUIRES[name], f"export to {name}")
 
 __all__ = [
     "FORMATS", "FLOAT32_TOLERANCE", "Artifact", "ExportContext", "ParityError", "export", "parse_formats",
@@ -139,6 +149,7 @@ def export(
         ParityError: an artifact disagrees with Keras (the folder is not created).
     """
     formats = parse_formats(formats)
+    require_packages(formats)
     variants = _check_arguments(model, tflite_variants, verify_examples, calibration_examples, reference, opset)
     recipe_name = getattr(recipe, "name", recipe)
     dataset = dataset or getattr(recipe, "dataset", None)

@@ -11,26 +11,10 @@ HELP = "export a model to SavedModel, TFLite and ONNX, verified against Keras, w
 
 
 def load_source(name_or_path):
-    """A model from a zoo name (shipped weights) or a ``.keras`` file.
+    """``keras_vae.saving.load_source``: the loader every ``keras-vae`` command shares."""
+    from keras_vae.saving import load_source as load
 
-    Args:
-        name_or_path: recipe name, or path to a file written by ``model.save("m.keras")``.
-
-    Returns:
-        ``(model, recipe or None, source)`` with ``source`` ``"zoo:NAME"`` or the path.
-
-    Raises:
-        ValueError: an unknown name, or a file that is not a keras_vae ``.keras`` model.
-        FileNotFoundError: a missing file, or a recipe that ships no weights.
-    """
-    from keras_vae import zoo
-
-    looks_like_path = name_or_path.endswith(".keras") or os.sep in name_or_path or os.path.isfile(name_or_path)
-    if not looks_like_path:
-        return zoo.load(name_or_path), zoo.get(name_or_path), f"zoo:{name_or_path}"
-    from keras_vae.saving import load_model
-
-    return load_model(name_or_path), None, name_or_path
+    return load(name_or_path)
 
 
 def _default_out(name_or_path):
@@ -62,6 +46,7 @@ def cmd_export(args):
 
     # Cheap checks first, so bad input fails before a model is loaded or anything written.
     formats = export.parse_formats(args.format)
+    export.require_packages(formats)
     out = args.out or _default_out(args.name)
     staging.check_destination(out, args.overwrite)
     model, recipe, source = load_source(args.name)
@@ -80,21 +65,23 @@ def add_parser(subparsers):
     Args:
         subparsers: the result of ``parser.add_subparsers()``.
     """
+    from keras_vae import cli_args
     from keras_vae.export import reference_data
 
     p = subparsers.add_parser("export", help=HELP, description=HELP)
     p.add_argument("name", help="zoo name (shipped weights) or path to a .keras model")
     p.add_argument("--format", default="all", help="comma-separated saved_model,tflite,onnx, or 'all' (default)")
     p.add_argument("--out", help="output folder, created atomically (default dist/NAME)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing non-empty output folder")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier export in --out (a folder that is not a keras-vae export is never replaced)")
     p.add_argument("--data-dir", help="folder of the dataset's original files (or set $KERAS_VAE_DATA_DIR)")
     p.add_argument("--dataset", help="dataset of the verification and calibration data (default: recipe's, or mnist)")
     p.add_argument(
         "--reference", choices=reference_data.SOURCES, default="auto",
         help="verification/calibration data: the dataset, the model's own samples, or auto (dataset if available)",
     )
-    p.add_argument("--verify-examples", type=int, default=32, help="size of the fixed verification batch")
-    p.add_argument("--calibration-examples", type=int, default=256, help="training images for int8 calibration")
-    p.add_argument("--opset", type=int, help="ONNX opset (default 17)")
+    p.add_argument("--verify-examples", type=cli_args.positive_int, default=32, help="size of the fixed verification batch")
+    p.add_argument("--calibration-examples", type=cli_args.positive_int, default=256, help="training images for int8 calibration")
+    p.add_argument("--opset", type=cli_args.positive_int, help="ONNX opset (default 17)")
     p.set_defaults(func=cmd_export)
     return p

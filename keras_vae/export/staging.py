@@ -1,16 +1,89 @@
 """Atomic output: an export is built in a hidden sibling folder and renamed into place.
 
-A failing export (a converter error, a parity mismatch, Ctrl-C) removes the staging
-folder and any parent folders it created, so it leaves nothing behind; a successful
-one appears all at once, with its manifest.
+A failing export (a converter error, a parity mismatch, Ctrl-C, SIGTERM) removes the
+staging folder and any parent folders it created, so it leaves nothing behind; a
+successful one appears all at once, with its manifest. A run killed outright (SIGKILL,
+power loss) cannot clean up: its staging folder carries the process id in its name
+(``.NAME.partial-PID-XXXX``), and the next export beside it removes the folders of
+processes that are gone.
+
+``overwrite`` replaces only a keras-vae export (a folder with our ``manifest.json``),
+never a folder of other files.
 """
 
 import contextlib
+import json
 import os
+import re
 import shutil
+import signal
 import tempfile
+import threading
 import uuid
 from pathlib import Path
+
+MANIFEST = "manifest.json"  # keras_vae.export.manifest.FILE_NAME, without importing it
+_STAGING = re.compile(r"^\.(?P<name>.+)\.(?:partial|old)-(?P<pid>\d+)-[0-9a-z_]+$")
+
+
+def is_export(folder):
+    """True if ``folder`` holds a manifest that keras-vae wrote (JSON naming keras_vae's version)."""
+    path = Path(folder) / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "keras_vae" in (data.get("versions") or {})
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(out_dir):
+    """Removes staging folders of ``out_dir`` left by export processes that no longer run.
+
+    Returns:
+        the removed paths.
+    """
+    out = Path(out_dir).expanduser().absolute()
+    removed = []
+    if not out.parent.is_dir():
+        return removed
+    for entry in out.parent.iterdir():
+        match = _STAGING.match(entry.name)
+        if match and match["name"] == out.name and entry.is_dir() and not _alive(int(match["pid"])):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """Within the block, SIGTERM raises SystemExit(143) so that cleanup code runs.
+
+    Only in the main thread and only if nobody installed a SIGTERM handler already.
+    """
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) not in (
+        signal.SIG_DFL, None
+    ):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def check_destination(out_dir, overwrite=False):
@@ -18,14 +91,15 @@ def check_destination(out_dir, overwrite=False):
 
     Args:
         out_dir: the folder to create.
-        overwrite: allow replacing an existing non-empty folder.
+        overwrite: allow replacing an existing non-empty folder that is a keras-vae
+            export (``is_export``).
 
     Returns:
         the absolute ``Path``.
 
     Raises:
-        ValueError: the path is a file, a non-empty folder without ``overwrite``, or
-            lies somewhere that cannot be written.
+        ValueError: the path is a file, a non-empty folder without ``overwrite`` or
+            that is not an export, or lies somewhere that cannot be written.
     """
     out = Path(out_dir).expanduser().absolute()
     if out.exists():
@@ -34,6 +108,11 @@ def check_destination(out_dir, overwrite=False):
         if any(out.iterdir()) and not overwrite:
             raise ValueError(
                 f"output folder {out} exists and is not empty; pass overwrite=True (CLI: --overwrite) to replace it"
+            )
+        if any(out.iterdir()) and not is_export(out):
+            raise ValueError(
+                f"output folder {out} is not a keras-vae export (no {MANIFEST} written by keras-vae): "
+                "overwrite replaces only earlier exports; choose another output folder"
             )
     ancestor = out.parent
     while not ancestor.exists():
@@ -72,7 +151,7 @@ def _move_into_place(stage, out):
         return
     # rename() cannot replace a non-empty folder: move the old one aside first, and put
     # it back if the second rename fails, so the destination is never lost.
-    old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+    old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     os.replace(out, old)
     try:
         os.replace(stage, out)
@@ -94,17 +173,19 @@ def staged(out_dir, overwrite=False):
         ValueError: see ``check_destination``; also if the staging folder cannot be made.
     """
     out = check_destination(out_dir, overwrite)
+    sweep_stale(out)
     created = []
-    try:
-        _make_parents(out.parent, created)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as e:
-        _remove_created(created)
-        raise ValueError(f"cannot write the output folder {out}: {e}") from e
-    try:
-        yield stage
-        _move_into_place(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        _remove_created(created)
-        raise
+    with _sigterm_raises():
+        try:
+            _make_parents(out.parent, created)
+            stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
+        except OSError as e:
+            _remove_created(created)
+            raise ValueError(f"cannot write the output folder {out}: {e}") from e
+        try:
+            yield stage
+            _move_into_place(stage, out)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            _remove_created(created)
+            raise

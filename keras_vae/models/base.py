@@ -12,7 +12,7 @@ import numpy as np
 from keras import ops
 
 from keras_vae import likelihoods as likelihoods_lib
-from keras_vae.models import checks
+from keras_vae.models import checks, fitting
 from keras_vae.models.gradient import gradient_step
 from keras_vae.models.layers import OneHot
 
@@ -307,6 +307,17 @@ class VAE(keras.Model):
         loss = ops.mean(reconstruction + self.beta * kl)
         return self._update_metrics(loss, reconstruction, kl)
 
+    def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
+        """``keras.Model.fit`` with the inputs checked like ``encode``'s and a NaN guard.
+
+        See ``keras_vae.models.fitting``: wrong shapes, integer pixels or values outside
+        the likelihood's range are refused; a NaN loss stops training with a warning.
+        """
+        x, y = fitting.check_fit_data(self, x, y)
+        history = super().fit(x, y, *args, callbacks=fitting.with_nan_guard(callbacks), **kwargs)
+        fitting.warn_if_diverged(history)
+        return history
+
     def call(self, inputs, training=False):
         """Deterministic reconstruction: decode the posterior mean of ``inputs``."""
         x, labels = _unpack(inputs)
@@ -358,7 +369,8 @@ class VAE(keras.Model):
         Example:
         >>> images = model.sample(16, seed=0)  # (16, 28, 28, 1)
         """
-        n = checks.check_positive_int(n, "n")
+        n = checks.check_sample_count(n, self.image_shape)
+        seed = checks.check_seed(seed)
         if self.conditional and labels is None:
             labels = np.arange(n) % self.num_classes
         z = keras.random.normal((n, self.latent_dim), seed=seed)
@@ -367,7 +379,8 @@ class VAE(keras.Model):
     def elbo(self, x, labels=None, seed=0, batch_size=512):
         """Single-sample ELBO estimate per example, in nats (higher is better)."""
         x, labels = self._check(x, labels)
-        generator = keras.random.SeedGenerator(seed)
+        checks.check_not_empty(x)
+        generator = checks.seed_generator(seed)
         out = []
         for s in self._batches(len(x), batch_size):
             reconstruction, kl, _ = self.bound_terms(x[s], None if labels is None else labels[s], seed=generator)
@@ -390,8 +403,9 @@ class VAE(keras.Model):
             seed: seed of the importance samples, for reproducible figures.
         """
         x, labels = self._check(x, labels)
-        k = checks.check_positive_int(k, "k")
-        generator = keras.random.SeedGenerator(seed)
+        checks.check_not_empty(x)
+        k = checks.check_importance_samples(k)
+        generator = checks.seed_generator(seed)
         out = []
         for s in self._batches(len(x), batch_size):
             xb, yb = x[s], None if labels is None else labels[s]

@@ -219,8 +219,8 @@ class SemiSupervisedVAE(VAE):
         """With labels: the bound on log p(x|y). Without: the bound -U(x) on log p(x)."""
         if labels is not None:
             return super().elbo(x, labels, seed=seed, batch_size=batch_size)
-        x = checks.check_images(x, self.image_shape, self.likelihood.value_range)
-        generator = keras.random.SeedGenerator(seed)
+        x = checks.check_not_empty(checks.check_images(x, self.image_shape, self.likelihood.value_range))
+        generator = checks.seed_generator(seed)
         out = []
         for s in self._batches(len(x), batch_size):
             rec, kl, entropy, _ = self.unlabelled_terms(x[s], generator=generator)

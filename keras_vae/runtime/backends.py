@@ -27,7 +27,8 @@ class OnnxRuntimeSession:
             import onnxruntime as ort
         except ImportError as e:
             raise ImportError(
-                "the onnxruntime backend needs the onnxruntime package: pip install onnxruntime"
+                "the onnxruntime backend needs onnxruntime, which is not installed: "
+                'pip install "keras-vae[runtime]" (or "keras-vae[export]"), or "./runtime" for the runtime alone'
             ) from e
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: graph-optimiser notices are noise here
@@ -51,8 +52,8 @@ def _litert_interpreter():
             from tflite_runtime.interpreter import Interpreter
         except ImportError as e:
             raise ImportError(
-                "the litert backend needs the LiteRT interpreter: pip install ai-edge-litert "
-                '(or "./runtime[litert]")'
+                "the litert backend needs the LiteRT interpreter (ai-edge-litert), which is not installed: "
+                'pip install "keras-vae[export]", or "./runtime[litert]" for the runtime alone'
             ) from e
     return Interpreter
 

@@ -109,8 +109,14 @@ def check_labels(labels, num_classes, batch_size, subject="model"):
     return arr.astype(np.int32)
 
 
-def check_positive_int(value, name="n"):
-    """A positive Python int (bools and floats are refused).
+def check_positive_int(value, name="n", maximum=None, why=""):
+    """A positive Python int (bools and floats are refused), at most ``maximum`` if given.
+
+    Args:
+        value: the number to check.
+        name: how the error names it (an argument or a CLI flag).
+        maximum: largest accepted value (None: no limit).
+        why: what the limit protects, appended to the error (``"memory"``).
 
     Example:
     >>> check_positive_int(3, "k")
@@ -118,6 +124,8 @@ def check_positive_int(value, name="n"):
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise InputError(f"{name} must be a positive integer, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise InputError(f"{name}={value} is too large: at most {maximum:,}{f' ({why})' if why else ''}")
     return int(value)
 
 

@@ -150,11 +150,12 @@ class Manifest:
             graph: graph name.
             fmt: ``"onnx"`` or ``"tflite"``.
             variant: the TFLite variant (``"float32"``, ``"int8"``, ...); None for ONNX.
-            verify: compare the file's sha256 with the manifest's ``files`` list.
+            verify: compare the file's sha256 with the manifest's ``files`` list (a file
+                the list gives no sha256 for is refused).
 
         Raises:
             ManifestError: the format or variant was not exported, the file is missing,
-                or its sha256 differs from the manifest's.
+                the manifest records no sha256 for it, or its sha256 differs.
         """
         files = self.graph(graph).files
         if fmt not in files:
@@ -171,7 +172,13 @@ class Manifest:
         if not path.is_file():
             raise ManifestError(f"{path} is listed in the manifest but missing")
         expected = self._hashes.get(rel)
-        if verify and expected:
+        if verify and not expected:
+            # A manifest that lists a graph file without its hash cannot vouch for it.
+            raise ManifestError(
+                f"{self.folder / 'manifest.json'} records no sha256 for {rel}: the file cannot be checked, "
+                "so it is not trusted; re-export the model"
+            )
+        if verify:
             actual = sha256(path)
             if actual != expected:
                 raise ManifestError(f"{path} is corrupt: sha256 {actual} differs from the manifest's {expected}")

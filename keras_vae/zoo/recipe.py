@@ -52,6 +52,22 @@ class Recipe:
     def conditional(self):
         return self.model_args.get("num_classes") is not None or self.model == "ConditionalVAE"
 
+    def build(self, image_shape=None):
+        """An untrained model of this recipe.
+
+        Args:
+            image_shape: the images' ``(height, width, channels)``; default: the
+                recipe's dataset's (``keras_vae.data.get(dataset).image_shape``).
+        """
+        from keras_vae import models
+
+        if image_shape is None:
+            from keras_vae import data
+
+            image_shape = data.get(self.dataset).image_shape
+        cls = getattr(models, self.model)
+        return cls(**{"image_shape": tuple(image_shape), **self.model_args})
+
     def to_dict(self):
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["model_args"] = dict(self.model_args)

@@ -41,21 +41,21 @@ def get(name):
 
 
 def build(recipe):
-    from keras_vae import data, models
-
-    cls = getattr(models, recipe.model)
-    spec = data.get(recipe.dataset)
-    args = {"image_shape": spec.image_shape, **recipe.model_args}
-    return cls(**args)
+    """An untrained model of ``recipe`` (a ``Recipe``); the same as ``recipe.build()``."""
+    return recipe.build()
 
 
 def create(name):
     """An untrained model of recipe ``name``."""
-    return build(get(name))
+    return get(name).build()
 
 
 def train(name, out_dir, **kwargs):
-    """Trains recipe ``name`` into ``out_dir``; see ``keras_vae.training.train``."""
+    """Trains recipe ``name`` into ``out_dir``; see ``keras_vae.training.train``.
+
+    The zoo calls training, never the other way round: ``keras_vae.training`` takes a
+    ``Recipe`` object and builds its model with ``recipe.build()``.
+    """
     from keras_vae.training import train as run
 
     return run(get(name), out_dir, **kwargs)
@@ -95,6 +95,6 @@ def load(name):
             f"shipped weights {path} are corrupt: sha256 {actual} differs from the card's {info['weights_sha256']}; "
             "reinstall keras-vae"
         )
-    model = build(recipe)
+    model = recipe.build()
     model.load_weights(path)
     return model

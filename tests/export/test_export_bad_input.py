@@ -46,10 +46,16 @@ def test_existing_non_empty_folder_needs_overwrite(dense, tmp_path):
     assert _listing(tmp_path) == ["out", "out/keep.txt"]
 
 
+def _earlier_export(out):
+    """A folder that --overwrite may replace: it holds a manifest keras-vae wrote."""
+    out.mkdir()
+    (out / "manifest.json").write_text('{"versions": {"keras_vae": "0.1.0"}}')
+    (out / "old.txt").write_text("old")
+
+
 def test_overwrite_replaces_the_folder_atomically(dense, quick_export, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
+    _earlier_export(out)
     quick_export(dense, out, "onnx", overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == ["decoder.onnx", "encoder.onnx", "manifest.json", "scorer.onnx"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
@@ -109,12 +115,20 @@ def test_converter_failure_leaves_nothing(dense, quick_export, tmp_path, monkeyp
 
 def test_failure_keeps_the_old_folder_on_overwrite(dense, quick_export, tmp_path, monkeypatch):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
+    _earlier_export(out)
     monkeypatch.setattr(tflite, "convert", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     with pytest.raises(RuntimeError):
         quick_export(dense, out, "tflite", overwrite=True)
-    assert _listing(tmp_path) == ["out", "out/old.txt"]
+    assert _listing(tmp_path) == ["out", "out/manifest.json", "out/old.txt"]
+
+
+def test_overwrite_refuses_a_folder_of_other_files(dense, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(ValueError, match="not a keras-vae export"):
+        export_lib.export(dense, out, "onnx", overwrite=True, reference="samples")
+    assert _listing(tmp_path) == ["out", "out/thesis.tex"]
 
 
 def test_not_a_keras_vae_model(tmp_path):

@@ -6,7 +6,7 @@ untrained models of the same architecture) to ONNX, serves them with the page th
 controls, and compares what it decoded with ``keras_vae.runtime`` on the same inputs.
 
 Needs Debian's ``chromium``, the ``playwright`` Python package and ``npm ci`` in
-export/web (``.ci/browser-setup.sh`` installs all three); skipped with the reason
+keras_vae/web (``.ci/browser-setup.sh`` installs all three); skipped with the reason
 otherwise. The screenshot goes to ``$KERAS_VAE_DEMO_SCREENSHOT`` (default: the test's
 tmp folder). The README's picture is made with:
 
@@ -31,7 +31,7 @@ _missing = [
     for reason, absent in [
         (f"{CHROMIUM} not found (apt-get install -y chromium)", not CHROMIUM.exists()),
         ("playwright not installed (pip install playwright)", importlib.util.find_spec("playwright") is None),
-        (f"{ORT_WEB} not found (npm ci in export/web)", not ORT_WEB.exists()),
+        (f"{ORT_WEB} not found (npm ci in keras_vae/web)", not ORT_WEB.exists()),
     ]
     if absent
 ]

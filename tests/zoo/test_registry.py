@@ -9,7 +9,7 @@ import pytest
 
 from keras_vae import zoo
 from keras_vae.files import sha256
-from keras_vae.zoo import cards
+from keras_vae import cards
 
 RECIPES = zoo.list()
 SHIPPED = [n for n in RECIPES if zoo.card(n) is not None]

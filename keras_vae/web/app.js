@@ -5,7 +5,7 @@
 //   Draw           models with an encoder: draw a digit, see the reconstruction and,
 //                  when the export has a scorer, its anomaly score.
 //
-// Hooks for tests and benchmarks (documented in export/web/README.md):
+// Hooks for tests and benchmarks (documented in keras_vae/web/README.md):
 //   window.demo.ready               resolves when every model is loaded and drawn once
 //   window.demo.models[name]        the WebVAE objects
 //   window.demo.timeDecode(name, batch, repeats)

@@ -2,7 +2,7 @@
 // graphs a manifest.json lists, plus the small numeric helpers the page needs (a seeded
 // RNG, drawing preprocessing, pixel rendering). No DOM code here, except ImageData.
 //
-// onnxruntime-web is imported from the local npm install (export/web/node_modules, put
+// onnxruntime-web is imported from the local npm install (keras_vae/web/node_modules, put
 // there by `npm ci`), and its .wasm files are served by the same server: nothing is
 // fetched from a CDN.
 
