@@ -19,7 +19,7 @@ from pathlib import Path
 from keras_vae import cards, data
 from keras_vae.evaluation import card_figures
 from keras_vae.evaluation import evaluate as run_evaluation
-from keras_vae.files import sha256
+from keras_vae.files import atomic_path, sha256
 from keras_vae.models.fitting import DivergedWarning
 
 WEIGHTS_FILE = "model.weights.h5"
@@ -94,14 +94,6 @@ def build_optimizer(recipe, steps_per_epoch, epochs):
     elif recipe.lr_schedule != "constant":
         raise ValueError(f"unknown lr_schedule {recipe.lr_schedule!r}; expected 'cosine' or 'constant'")
     return keras.optimizers.Adam(lr)
-
-
-def save_weights_atomic(model, path):
-    """Saves only the model's own weights (no optimiser state) via a temporary file."""
-    path = Path(path)
-    tmp = path.with_name(path.name.replace(".weights.h5", ".partial.weights.h5"))
-    model.save_weights(tmp)
-    os.replace(tmp, path)
 
 
 def _own_images_split(images, seed):
@@ -278,9 +270,9 @@ def _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbo
     # Ship a copy without optimiser state: a third of the size, and nothing to mismatch on load.
     shipped = recipe.build(model.image_shape)
     shipped.set_weights(model.get_weights())
-    save_weights_atomic(shipped, out / WEIGHTS_FILE)
+    with atomic_path(out / WEIGHTS_FILE) as tmp:
+        shipped.save_weights(tmp)
     # The same model as one file every keras-vae command takes (`keras-vae sample out/model.keras`).
-    tmp = out / MODEL_FILE.replace(".keras", ".partial.keras")
-    shipped.save(tmp)
-    os.replace(tmp, out / MODEL_FILE)
+    with atomic_path(out / MODEL_FILE) as tmp:
+        shipped.save(tmp)
     return shipped

@@ -68,7 +68,10 @@ def check_array(value, example_shape, what, value_range=None):
         lo, hi = value_range
         amin, amax = float(arr.min()), float(arr.max())
         if amin < lo or amax > hi:
-            raise InputError(f"{what} values must lie in [{lo:g}, {hi:g}], got values in [{amin:.4g}, {amax:.4g}]")
+            hint = " (8-bit pixels? scale them with x / 255.0)" if hi == 1 and 1 < amax <= 255 else ""
+            raise InputError(
+                f"{what}: values must lie in [{lo:g}, {hi:g}], got values in [{amin:.4g}, {amax:.4g}]{hint}"
+            )
     return arr
 
 
