@@ -21,7 +21,7 @@ Example:
 >>> corpus = nab.load_corpus("../shared/data/nab")
 >>> s = corpus.get("realKnownCause/machine_temperature_system_failure.csv")
 >>> s.values.shape, s.windows[0]
-((22695, 1), (2304, 3001))
+((22695, 1), (2126, 2692))
 """
 
 import csv
@@ -253,7 +253,7 @@ def format_results(series, scores):
     raw = series.raw_timestamps or [str(t).replace("T", " ") for t in series.timestamps]
     lines = [",".join(RESULTS_HEADER)]
     for t, v, a, y in zip(raw, series.values[:, 0], scores, labels):
-        lines.append(f"{t},{v!r},{float(a)!r},{y}")
+        lines.append(f"{t},{float(v)!r},{float(a)!r},{y}")
     return "\n".join(lines) + "\n"
 
 

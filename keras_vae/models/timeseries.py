@@ -6,8 +6,9 @@ One example is a window of ``window`` consecutive time steps of ``channels`` val
 (strided 1-D convolutions) and ``"gru"`` (a recurrent encoder and decoder).
 
 The model takes raw values. Its normalisation, ``(x - loc) / scale`` per channel, is fitted
-on training data by the caller (``fit_normalization``) and saved with the model as config
-floats: the encoder's first layer applies it, the decoder emits the likelihood's
+on training data by the caller (``fit_normalization``, then the ``loc``/``scale`` arguments
+or ``set_normalization``) and saved with the model, as non-trainable weights of the
+encoder's first layer (and as floats in the config): that layer applies it, the decoder emits the likelihood's
 parameters for the normalised window, and ``log_px`` normalises ``x`` and adds the
 Jacobian ``-window * sum(log scale)``, so every score is the density of the raw window in
 nats. ``decode``/``reconstruct``/``sample`` return raw values; the exported graphs'
@@ -68,23 +69,30 @@ def sliding_windows(values, window):
 
 @keras.saving.register_keras_serializable(package="keras_vae")
 class Standardize(keras.layers.Layer):
-    """``(x - loc) / scale`` over the last axis, with constants from the config."""
+    """``(x - loc) / scale`` over the last axis; ``loc`` and ``scale`` are non-trainable weights.
+
+    Being weights (not graph constants), they are saved in the ``.keras`` file and can be
+    refitted with ``assign`` without rebuilding the graph.
+    """
 
     def __init__(self, loc, scale, **kwargs):
         super().__init__(**kwargs)
-        self.loc = [float(v) for v in loc]
-        self.scale = [float(v) for v in scale]
+        self.initial_loc = [float(v) for v in loc]
+        self.initial_scale = [float(v) for v in scale]
+        channels = len(self.initial_loc)
+        self.loc = self.add_weight(shape=(channels,), initializer=keras.initializers.Constant(self.initial_loc),
+                                   trainable=False, name="loc")
+        self.scale = self.add_weight(shape=(channels,), initializer=keras.initializers.Constant(self.initial_scale),
+                                     trainable=False, name="scale")
 
     def call(self, x):
-        loc = ops.convert_to_tensor(np.array(self.loc, "float32"))
-        scale = ops.convert_to_tensor(np.array(self.scale, "float32"))
-        return (x - loc) / scale
+        return (ops.cast(x, self.compute_dtype) - self.loc) / self.scale
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "loc": self.loc, "scale": self.scale}
+        return {**super().get_config(), "loc": self.initial_loc, "scale": self.initial_scale}
 
 
 def _encoder_dense(x, hidden_units, activation):
@@ -175,19 +183,20 @@ class TimeSeriesVAE(VAE):
         if not self.hidden_units and body != "conv":
             raise ValueError(f"the {body} body needs hidden_units")
         self.activation = activation
-        self.loc = [0.0] * self.channels if loc is None else [float(v) for v in np.ravel(loc)]
-        self.scale = [1.0] * self.channels if scale is None else [float(v) for v in np.ravel(scale)]
-        if len(self.loc) != self.channels or len(self.scale) != self.channels:
-            raise ValueError(f"loc and scale need {self.channels} values each, got {len(self.loc)} and {len(self.scale)}")
-        if min(self.scale) <= 0:
-            raise ValueError(f"scale must be positive, got {self.scale}")
+        self._loc = [0.0] * self.channels if loc is None else [float(v) for v in np.ravel(loc)]
+        self._scale = [1.0] * self.channels if scale is None else [float(v) for v in np.ravel(scale)]
+        if len(self._loc) != self.channels or len(self._scale) != self.channels:
+            raise ValueError(f"loc and scale need {self.channels} values each, got {len(self._loc)} and {len(self._scale)}")
+        if min(self._scale) <= 0:
+            raise ValueError(f"scale must be positive, got {self._scale}")
         if likelihood is None:
             likelihood = likelihoods_lib.Gaussian(learn_scale=True)
         super().__init__(image_shape=(self.window, self.channels), likelihood=likelihood, **kwargs)
 
     # ----- bodies ---------------------------------------------------------------------
     def encoder_body(self, x):
-        h = Standardize(self.loc, self.scale, name="standardize")(x)
+        self.standardize = Standardize(self._loc, self._scale, name="standardize")
+        h = self.standardize(x)
         if self.body == "dense":
             return _encoder_dense(h, self.hidden_units, self.activation)
         if self.body == "conv":
@@ -204,28 +213,38 @@ class TimeSeriesVAE(VAE):
 
     # ----- raw-value likelihood -------------------------------------------------------------
     def _standardize(self, x):
-        loc = ops.convert_to_tensor(np.array(self.loc, "float32"))
-        scale = ops.convert_to_tensor(np.array(self.scale, "float32"))
-        return (ops.cast(x, "float32") - loc) / scale
+        return self.standardize(x)
 
-    @property
-    def log_jacobian(self):
-        """``-window * sum(log scale)``: log-density change from normalised to raw values."""
-        return -self.window * float(np.sum(np.log(self.scale)))
+    def _log_jacobian(self):
+        return -float(self.window) * ops.sum(ops.log(self.standardize.scale))
+
+    def normalization(self):
+        """The fitted ``(loc, scale)`` per channel, as lists of floats."""
+        loc, scale = (ops.convert_to_numpy(v) for v in (self.standardize.loc, self.standardize.scale))
+        return [float(v) for v in loc], [float(v) for v in scale]
+
+    def set_normalization(self, loc, scale):
+        """Sets the per-channel normalisation (fitted on training data, ``fit_normalization``)."""
+        loc, scale = np.asarray(loc, "float32").reshape(-1), np.asarray(scale, "float32").reshape(-1)
+        if loc.shape != (self.channels,) or scale.shape != (self.channels,) or np.any(scale <= 0):
+            raise ValueError(f"loc and scale need {self.channels} values each (scale > 0), got {loc} and {scale}")
+        self.standardize.loc.assign(loc)
+        self.standardize.scale.assign(scale)
 
     def log_px(self, x, params):
         """log p(x|z) of raw windows, in nats (normalised density plus the Jacobian)."""
-        return super().log_px(self._standardize(x), params) + self.log_jacobian
+        return super().log_px(self._standardize(x), params) + self._log_jacobian()
 
     def _denormalize(self, values):
-        return values * np.array(self.scale, "float32") + np.array(self.loc, "float32")
+        loc, scale = self.normalization()
+        return values * np.array(scale, "float32") + np.array(loc, "float32")
 
     def decode(self, z, labels=None, batch_size=512):
         """Mean window E[x|z] in raw units, shape (batch, window, channels)."""
         return self._denormalize(super().decode(z, labels, batch_size))
 
     def call(self, inputs, training=False):
-        return super().call(inputs, training=training) * np.array(self.scale, "float32") + np.array(self.loc, "float32")
+        return super().call(inputs, training=training) * self.standardize.scale + self.standardize.loc
 
     # ----- scoring -----------------------------------------------------------------------
     def window_scores(self, windows, batch_size=4096):
@@ -246,8 +265,7 @@ class TimeSeriesVAE(VAE):
             z_mean, z_log_var = self.encoder([xb])
             params = self.decoder([z_mean])
             element = self.likelihood.elementwise_log_prob(self._standardize(xb), params)
-            log_scale = ops.convert_to_tensor(np.log(np.array(self.scale, "float32")))
-            element = element - log_scale
+            element = element - ops.log(self.standardize.scale)
             kl = likelihoods_lib.gaussian_kl(z_mean, z_log_var)
             elbo.append(ops.convert_to_numpy(-ops.sum(element, axis=(1, 2)) + kl))
             last.append(ops.convert_to_numpy(-ops.sum(element[:, -1, :], axis=-1)))
@@ -261,8 +279,7 @@ class TimeSeriesVAE(VAE):
             hidden_units=list(self.hidden_units),
             filters=list(self.filters),
             activation=self.activation,
-            loc=list(self.loc),
-            scale=list(self.scale),
+            **dict(zip(("loc", "scale"), self.normalization())),
         )
         return config
 

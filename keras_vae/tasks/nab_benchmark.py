@@ -47,10 +47,10 @@ def detect_corpus(corpus, out, config, detector=DETECTOR, log=print):
     from keras_vae.data import nab
     from keras_vae.tasks import streaming
 
-    timings = {}
+    timings, cache = {}, {}
     for i, s in enumerate(corpus.series):
         wall, cpu = time.perf_counter(), time.process_time()
-        result = streaming.detect(s.values, config)
+        result = streaming.detect(s.values, config, cache=cache)
         nab.write_results(Path(out) / "results", detector, s, result.scores)
         raw_path = _raw_path(out, s)
         raw_path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,3 +137,62 @@ def format_scores(report):
     for name, (a, b, c) in rows:
         lines.append(f"{name:22s} {a:9.1f} {b:8.1f} {c:8.1f}")
     return "\n".join(lines)
+
+
+def plot_series(series, scores, path, threshold=None, probation=None, title=None):
+    """Two panels, written atomically to ``path`` (PNG): the values with the label windows
+    shaded, and the anomaly score with the threshold.
+
+    Args:
+        series: a ``keras_vae.data.nab.Series``.
+        scores: its anomaly scores (n,).
+        path: PNG file to write.
+        threshold: drawn as a horizontal line, if given.
+        probation: rows of the probationary period, shaded grey, if given.
+        title: figure title (default: the series name).
+    """
+    import os
+    import tempfile
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only: no display on servers and CI
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        raise ImportError("plots need matplotlib: pip install keras-vae[apps]") from e
+    path = Path(path)
+    rows = np.arange(len(series))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 5), dpi=100, sharex=True,
+                                      gridspec_kw={"height_ratios": [3, 2]})
+    try:
+        for ax in (top, bottom):
+            for first, last in series.windows:
+                ax.axvspan(first, last, color="tab:red", alpha=0.15, linewidth=0)
+            if probation:
+                ax.axvspan(0, probation, color="grey", alpha=0.15, linewidth=0)
+        top.plot(rows, series.values[:, 0], lw=0.5, color="tab:blue")
+        top.set_ylabel(series.columns[0])
+        top.set_title(title or f"{series.name}: NAB label windows (red), probationary period (grey)", fontsize=9)
+        bottom.plot(rows, scores, lw=0.6, color="black")
+        if threshold is not None:
+            bottom.axhline(threshold, color="tab:orange", lw=0.8, ls="--", label=f"threshold {threshold:.3f}")
+            hits = rows[np.asarray(scores) >= threshold]
+            bottom.plot(hits, np.asarray(scores)[hits], "o", ms=3, color="tab:orange")
+            bottom.legend(loc="upper left", fontsize=7, frameon=False)
+        bottom.set_ylim(0, 1)
+        bottom.set_ylabel("anomaly score")
+        bottom.set_xlabel("row (5-minute steps)" if "machine_temperature" in series.name else "row")
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
+        os.close(fd)
+        try:
+            fig.savefig(tmp, format="png")
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    finally:
+        plt.close(fig)
+    return path
