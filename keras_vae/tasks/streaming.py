@@ -37,7 +37,7 @@ SCORES = ("last", "elbo")
 # Anomaly score from which `keras-vae detect` flags a row: the standard-profile threshold
 # that NAB's optimiser picked for this detector's default settings on the NAB corpus
 # (a global setting tuned on the benchmark; see README "Anomaly detection on NAB").
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.551
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +59,8 @@ class DetectorConfig:
         short_window: raw scores averaged into the current one.
         history: trailing raw scores behind the z-score's mean and deviation.
         reestimate_every: rows between re-estimates of that mean and deviation.
+        robust: use the median and 1.4826 x the median absolute deviation instead of the
+            mean and standard deviation.
         z_half: z-score that maps to an anomaly score of 0.5.
         alarm: anomaly score from which the suppression starts.
         suppress: rows damped after an alarm (as a fraction of the probation if < 1).
@@ -72,17 +74,18 @@ class DetectorConfig:
     latent_dim: int = 4
     hidden_units: tuple = (64, 32)
     filters: tuple = (16, 32)
-    epochs: int = 40
+    epochs: int = 30
     batch_size: int = 64
     learning_rate: float = 1e-3
     calibration_rows: float = 0.2
-    score: str = "last"
-    short_window: int = 5
+    score: str = "elbo"
+    short_window: int = 1
     history: int = 2000
     reestimate_every: int = 10
+    robust: bool = False
     z_half: float = 3.0
-    alarm: float = 0.6
-    suppress: float = 0.5
+    alarm: float = 0.55
+    suppress: float = 0.17
     suppress_factor: float = 0.0
     seed: int = 0
     probation_percent: float = PROBATION_PERCENT
@@ -234,7 +237,11 @@ def postprocess(raw, probation, start, config):
             past = smooth[max(start, t - config.history):t]
             past = past[np.isfinite(past)]
             if len(past) >= 2:
-                mu, sigma = float(past.mean()), float(past.std())
+                if config.robust:
+                    mu = float(np.median(past))
+                    sigma = 1.4826 * float(np.median(np.abs(past - mu)))
+                else:
+                    mu, sigma = float(past.mean()), float(past.std())
         if mu is None or not np.isfinite(smooth[t]):
             continue
         z = (smooth[t] - mu) / max(sigma, 1e-6 * max(1.0, abs(mu)))
