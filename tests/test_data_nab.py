@@ -82,6 +82,7 @@ def test_results_round_trip(tmp_path):
         nab.write_results(tmp_path, "kerasVae", s, scores + 1)
 
 
+@pytest.mark.slow  # parses 365,000 rows
 @pytest.mark.skipif(not SHARED_NAB.is_dir(), reason=f"NAB corpus not found at {SHARED_NAB}")
 def test_shared_corpus_loads_all_58_series():
     corpus = nab.load_corpus(SHARED_NAB)
