@@ -30,7 +30,7 @@ of them; here every row at or above the threshold is then a detection, as intend
 
 Example:
 >>> from keras_vae.tasks import nab_scoring
->>> report = nab_scoring.score_results("runs/nab/results", "vae", "../shared/data/nab")
+>>> report = nab_scoring.score_results("runs/nab/results", "kerasVae", "../shared/data/nab")
 >>> report.normalized["standard"]
 """
 
@@ -337,8 +337,8 @@ def score_results(results_dir, detector, data_dir, profiles=None):
     return score_corpus(series, corpus.num_label_windows, profiles, detector)
 
 
-def format_report(report, scoreboard=None):
-    """A plain-text table of a ``Report``, with reference scores beside it if given."""
+def format_report(report):
+    """A plain-text table of a ``Report``: normalised and raw score, threshold and counts per profile."""
     lines = [f"{'profile':20s} {'normalised':>10s} {'raw':>9s} {'threshold':>10s} {'TP':>5s} {'FP':>6s} {'FN':>6s}"]
     for name, p in report.profiles.items():
         t = p.totals
