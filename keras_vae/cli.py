@@ -360,6 +360,7 @@ def build_parser():
     from keras_vae import demo
 
     demo.add_parser(sub)
+    __import__("keras_vae.detect", fromlist=["add_parser"]).add_parser(sub)
     return parser
 
 

@@ -21,8 +21,9 @@ SMALL = {
                               r"M2_TEST_ERROR (\d+\.\d+)"),
     "beta_vae_traversal.py": (["--examples", "200", "--rows", "4"], r"KL_DIMS_90 beta_vae_mnist (\d+)"),
 }
-# Run with every printed figure checked in tests/tasks/test_uncertainty.py.
-ELSEWHERE = {"uncertainty_ood.py"}
+# Run with every printed figure checked in tests/tasks/test_uncertainty.py (uncertainty_ood)
+# and tests/tasks/test_nab_benchmark.py (nab_benchmark, on a one-series NAB fixture).
+ELSEWHERE = {"uncertainty_ood.py", "nab_benchmark.py"}
 
 
 def test_every_example_has_a_small_budget():
