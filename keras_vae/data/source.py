@@ -25,6 +25,11 @@ def tfds_dir():
     return Path(os.environ.get(TFDS_DIR_ENV) or Path.home() / "tensorflow_datasets").expanduser()
 
 
+def download_dir(tfds_name):
+    """TFDS's download and extraction folder for one dataset (never shared between datasets)."""
+    return tfds_dir() / "downloads" / "keras_vae" / tfds_name
+
+
 def _expected_files(builder):
     """{filename: sha256} from the TFDS builder's registered url checksums."""
     return {info.filename: info.checksum for info in builder.url_infos.values()}
@@ -82,7 +87,12 @@ def prepared_builder(name, data_dir=None):
         return builder
     builder.download_and_prepare(
         download_config=tfds.download.DownloadConfig(
-            manual_dir=str(folder), download_mode=tfds.download.GenerateMode.REUSE_DATASET_IF_EXISTS
+            manual_dir=str(folder),
+            # One download/extraction folder per dataset: TFDS names extracted files by the
+            # archive's name alone, and MNIST and Fashion-MNIST share theirs, so a shared
+            # folder made a later `mnist` preparation reuse Fashion-MNIST's extracted files.
+            download_dir=str(download_dir(spec.tfds_name)),
+            download_mode=tfds.download.GenerateMode.REUSE_DATASET_IF_EXISTS,
         )
     )
     return builder
