@@ -1,4 +1,4 @@
-"""File helpers shared by data, zoo and training: checksums and atomic writes."""
+"""File helpers shared by data, zoo, training and compression: checksums and atomic writes."""
 
 import hashlib
 import os
@@ -19,3 +19,13 @@ def write_text_atomic(path, text):
     tmp = Path(str(path) + ".partial")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def write_bytes_atomic(path, data):
+    """Like ``write_text_atomic`` for bytes: a temporary file beside the target, then a rename."""
+    tmp = Path(str(path) + ".partial")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
