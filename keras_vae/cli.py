@@ -258,6 +258,9 @@ def build_parser():
     from keras_vae import demo
 
     demo.add_parser(sub)
+    from keras_vae.compression import cli as compression_cli
+
+    compression_cli.add_parser(sub)
     return parser
 
 

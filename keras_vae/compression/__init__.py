@@ -19,7 +19,17 @@ Example:
 >>> restored = decompress(model, blob, name="conv_mnist")
 """
 
-from keras_vae.compression.codec import DEFAULT_LATENT_BITS, check_binary_images, compress, decompress
 from keras_vae.compression.container import CompressedFileError
+from keras_vae.compression.latents import DEFAULT_LATENT_BITS
 
 __all__ = ["compress", "decompress", "CompressedFileError", "check_binary_images", "DEFAULT_LATENT_BITS"]
+
+
+def __getattr__(name):
+    # The codec imports keras (through keras_vae.models); load it on first use so that
+    # `keras-vae --help` and the CLI parser stay light.
+    if name in ("compress", "decompress", "check_binary_images"):
+        from keras_vae.compression import codec
+
+        return getattr(codec, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,9 +26,8 @@ import numpy as np
 
 from keras_vae.compression import bitsback, container, lossy, networks
 from keras_vae.compression.container import CompressedFileError
+from keras_vae.compression.latents import DEFAULT_LATENT_BITS
 from keras_vae.models import checks
-
-DEFAULT_LATENT_BITS = 12
 
 
 def check_binary_images(images, image_shape):
