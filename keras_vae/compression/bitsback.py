@@ -88,7 +88,7 @@ def encode(posterior, logits, images, latent_bits, stats=False):
     stream = _constriction()
     table = buckets(latent_bits)
     prior = stream.model.Uniform(table.size)
-    bernoulli = stream.model.Bernoulli()
+    bernoulli = stream.model.Bernoulli(perfect=False)
     latent_dim = None
     ans = None
     ideal = {"likelihood": 0.0, "prior": 0.0, "posterior": 0.0}
@@ -130,7 +130,7 @@ def decode(posterior, logits, words, count, image_shape, latent_dim, latent_bits
     stream = _constriction()
     table = buckets(latent_bits)
     prior = stream.model.Uniform(table.size)
-    bernoulli = stream.model.Bernoulli()
+    bernoulli = stream.model.Bernoulli(perfect=False)
     try:
         ans = stream.stack.AnsCoder(np.asarray(words, np.uint32))
     except Exception as e:  # noqa: BLE001 - constriction raises plain Exceptions on bad data
