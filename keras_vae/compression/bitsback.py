@@ -69,7 +69,8 @@ def _posterior_models(stream, table, z_mean, z_log_var):
     out = []
     for mu, s in zip(np.asarray(z_mean, "float64"), sigma):
         lo, probs = table.posterior_table(mu, s)
-        out.append((lo, probs, stream.model.Categorical(probs, perfect=False)))
+        # lazy=True builds the quantised table only when coding; same semantics as perfect=False.
+        out.append((lo, probs, stream.model.Categorical(probs, lazy=True)))
     return out
 
 

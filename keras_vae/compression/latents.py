@@ -73,12 +73,9 @@ class Buckets:
         """
         mu, sigma = float(mu), float(sigma)
         lo, hi = self.window(mu, sigma)
-        t = (self.edges[lo : hi + 2] - mu) / sigma
-        # One CDF evaluation per edge: v = Phi(-|t|) is the lower tail left of the mean and the
-        # upper tail right of it, so masses far out on either side keep their digits.
-        v = self._ndtr(-np.abs(t))
-        left, right = t[:-1] <= 0, t[1:] <= 0
-        probs = np.where(right, v[1:] - v[:-1], np.where(left, 1.0 - v[:-1] - v[1:], v[:-1] - v[1:]))
+        # Differences of the CDF at the edges: an absolute error near 1e-16 per bucket, far below
+        # the coder's 2**-24 resolution (buckets under it get the coder's floor anyway).
+        probs = np.maximum(np.diff(self._ndtr((self.edges[lo : hi + 2] - mu) / sigma)), 0.0)
         if not probs.any():  # a window holding essentially no mass (mu far in a tail)
             probs = np.ones_like(probs)
         return lo, probs

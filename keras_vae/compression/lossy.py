@@ -9,7 +9,7 @@ are entropy-coded with ``constriction`` under a discretised Gaussian per latent 
   bits, also the inactive ones whose posterior mean is always near 0;
 - ``entropy_model="fitted"`` (default): a Gaussian per dimension whose mean and standard
   deviation are fitted to this batch's symbols and stored in the header (float16, 4 bytes
-  a dimension), so near-constant dimensions cost almost nothing, as a codec's optimised
+  a dimension, written as hex), so near-constant dimensions cost almost nothing, as a codec's optimised
   tables would.
 
 Decoding multiplies the symbols back by ``step`` and returns the decoder's mean image (for
@@ -48,13 +48,18 @@ def quantise(z_mean, step):
 
 
 def _model_params(symbols, step, entropy_model):
+    """``(mean, std, stored)``: per-dimension Gaussian over the symbols, and its header form."""
     latent_dim = symbols.shape[1]
     if entropy_model == "prior":
-        return np.zeros(latent_dim), np.full(latent_dim, 1.0 / step)
-    mean = symbols.mean(axis=0)
-    std = np.maximum(symbols.std(axis=0), _MIN_STD)
-    # Stored as float16, so both sides use the rounded values.
-    return mean.astype("float16").astype("float64"), std.astype("float16").astype("float64")
+        return np.zeros(latent_dim), np.full(latent_dim, 1.0 / step), None
+    # Stored as float16 (4 bytes a dimension, hex in the header); both sides use the rounded values.
+    packed = np.stack([symbols.mean(axis=0), np.maximum(symbols.std(axis=0), _MIN_STD)]).astype("<f2")
+    return (*_unpack_params(packed.tobytes().hex(), latent_dim), packed.tobytes().hex())
+
+
+def _unpack_params(stored, latent_dim):
+    mean, std = np.frombuffer(bytes.fromhex(stored), "<f2").reshape(2, latent_dim).astype("float64")
+    return mean, std
 
 
 def encode(posterior, images, step, entropy_model="fitted"):
@@ -72,21 +77,24 @@ def encode(posterior, images, step, entropy_model="fitted"):
     stream = _constriction()
     z_mean = np.concatenate([p[0] for p in _in_batches(posterior, images)])
     symbols, limit = quantise(z_mean, step)
-    mean, std = _model_params(symbols, step, entropy_model)
+    mean, std, stored = _model_params(symbols, step, entropy_model)
     n, latent_dim = symbols.shape
     ans = stream.stack.AnsCoder()
     ans.encode_reverse(symbols.reshape(-1), stream.model.QuantizedGaussian(-limit, limit),
                        np.tile(mean, n), np.tile(std, n))
     info = {"step": step, "limit": limit, "latent_dim": latent_dim, "entropy_model": entropy_model,
-            "mean": [float(v) for v in mean], "std": [float(v) for v in std]}
+            "gaussians_f16": stored}
     return ans.get_compressed(), info
 
 
 def decode_symbols(words, info, count):
     """The ``(count, latent_dim)`` grid symbols back from ``words``."""
     stream = _constriction()
-    latent_dim, limit = int(info["latent_dim"]), int(info["limit"])
-    mean, std = np.asarray(info["mean"], "float64"), np.asarray(info["std"], "float64")
+    latent_dim, limit, step = int(info["latent_dim"]), int(info["limit"]), float(info["step"])
+    if info["entropy_model"] == "prior":
+        mean, std = np.zeros(latent_dim), np.full(latent_dim, 1.0 / step)
+    else:
+        mean, std = _unpack_params(info["gaussians_f16"], latent_dim)
     ans = stream.stack.AnsCoder(np.asarray(words, np.uint32))
     symbols = ans.decode(stream.model.QuantizedGaussian(-limit, limit), np.tile(mean, count), np.tile(std, count))
     return symbols.reshape(count, latent_dim)
