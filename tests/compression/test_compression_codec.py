@@ -55,8 +55,8 @@ def test_rate_is_the_coded_information_and_near_the_negative_elbo(conv, images, 
     coded = stats["total_bits"] - stats["seed_bits"]
     ideal = stats["ideal_bits"]["net"]
     # The coder's overhead over the float64 information content: 24-bit probabilities and
-    # the ANS state, a few bits per image at most.
-    assert ideal <= coded <= ideal + 4 * len(images) + 64
+    # the ANS state, a few bits per image at most (+-64: the stack is counted in 32-bit words).
+    assert ideal - 64 <= coded <= ideal + 4 * len(images) + 64
     neg_elbo_bits = -np.mean(conv.elbo(images, seed=0)) / np.log(2) * len(images)
     # One posterior draw per image on both sides: equal in expectation, within sampling noise here.
     assert abs(coded - neg_elbo_bits) < 0.05 * neg_elbo_bits
