@@ -22,7 +22,10 @@ Rows:
         from a 1-bit Pillow image, sizes summed, as in the paper.
 
 Speeds are images per second of encoding and decoding on this machine (single process).
-``--json PATH`` also writes the figures.
+``--json PATH`` also writes the figures. ``--latency`` instead times the ways of calling the
+networks at batch 1 that bits-back could use (why it calls compiled functions):
+
+    python benchmarks/compression.py --latency
 """
 
 import argparse
@@ -108,6 +111,35 @@ def run_bbans(name, bits, latent_bits):
     }
 
 
+def call_latency(name, calls=100):
+    """Median ms per batch-1 call: eager sub-model, ``predict``, and the coder's compiled functions."""
+    import statistics
+
+    from keras_vae import zoo
+    from keras_vae.compression import networks
+
+    model = zoo.load(name)
+    posterior, logits = networks.model_functions(model)
+    x = np.zeros((1,) + model.image_shape, "float32")
+    z = np.zeros((1, model.latent_dim), "float32")
+    ways = {
+        "decoder, eager model.decoder(z)": lambda: np.asarray(model.decoder([z], training=False)),
+        "decoder, model.decoder.predict(z)": lambda: model.decoder.predict(z, verbose=0),
+        "decoder, compiled (networks.model_functions)": lambda: logits(z),
+        "encoder, eager model.encoder(x)": lambda: [np.asarray(t) for t in model.encoder([x], training=False)],
+        "encoder, compiled (networks.model_functions)": lambda: posterior(x),
+    }
+    for label, fn in ways.items():
+        for _ in range(3):
+            fn()
+        times = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        print(f"{name} {label:46s} {1000 * statistics.median(times):7.2f} ms (median of {calls})")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", help="folder of the MNIST files (or $KERAS_VAE_DATA_DIR)")
@@ -115,7 +147,11 @@ def main(argv=None):
     parser.add_argument("--limit", type=int, help="first N test images only (default: all 10,000)")
     parser.add_argument("--latent-bits", type=int, default=12)
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--latency", action="store_true", help="only time batch-1 network calls (first model)")
     args = parser.parse_args(argv)
+    if args.latency:
+        call_latency(args.models.split(",")[0])
+        return 0
 
     from keras_vae.evaluation import binarized_test_set
 
