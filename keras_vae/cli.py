@@ -361,6 +361,9 @@ def build_parser():
 
     demo.add_parser(sub)
     __import__("keras_vae.detect", fromlist=["add_parser"]).add_parser(sub)
+    from keras_vae.compression import cli as compression_cli
+
+    compression_cli.add_parser(sub)
     return parser
 
 
