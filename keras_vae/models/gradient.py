@@ -39,11 +39,25 @@ class TensorFlowTrainStep:
         variables = self.trainable_variables
         self.optimizer.apply(tape.gradient(scaled, variables), variables)
         self.step_counter.increment()
-        return self.record_metrics(loss, aux)
+        return _multi_worker_logs(self.record_metrics(loss, aux))
 
     def test_step(self, data):
         loss, aux = self.evaluation_loss(data)
-        return self.record_metrics(loss, aux)
+        return _multi_worker_logs(self.record_metrics(loss, aux))
+
+
+def _multi_worker_logs(logs):
+    """Gives each log a batch axis under MultiWorkerMirroredStrategy.
+
+    Keras reduces a multi-worker step's logs with ``strategy.reduce("MEAN", v, axis=0)``,
+    which fails on scalars ("Invalid reduction dimension 0", tensorflow#72388); a (1,)
+    shape reduces to the scalar mean over replicas. Elsewhere the logs stay scalars.
+    """
+    import tensorflow as tf
+
+    if not isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        return logs
+    return {name: tf.reshape(value, (1,)) for name, value in logs.items()}
 
 
 class JaxTrainStep:
