@@ -40,14 +40,24 @@ def cmd_info(args):
     print(json.dumps({"recipe": recipe.to_dict(), "card": zoo.card(args.name)}, indent=2, default=list))
 
 
+def _select_backend(backend):
+    """Sets KERAS_BACKEND before keras is imported (the backend is fixed at import)."""
+    if backend is None:
+        return
+    if "keras" in sys.modules and sys.modules["keras"].backend.backend() != backend:
+        raise ValueError(f"--backend {backend}: keras was already imported with another backend; set KERAS_BACKEND={backend}")
+    os.environ["KERAS_BACKEND"] = backend
+
+
 def cmd_train(args):
+    _select_backend(args.backend)
     from keras_vae import zoo
 
     out = args.out or os.path.join("runs", args.name)
     command = "keras-vae " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     zoo.train(
         args.name, out, epochs=args.epochs, data_dir=args.data_dir, command=command, limit=args.limit,
-        verbose=1 if sys.stdout.isatty() else 2, note=args.note,
+        verbose=1 if sys.stdout.isatty() else 2, note=args.note, distribute=args.distribute,
     )
     print(open(os.path.join(out, "card.md")).read())
 
@@ -199,6 +209,11 @@ def build_parser():
     p.add_argument("--out", help="run folder (default runs/NAME)")
     p.add_argument("--limit", type=int, help="train on the first N examples only (quick runs)")
     p.add_argument("--note", help="free text recorded in the card")
+    p.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+                   help="Keras backend (default: $KERAS_BACKEND, else tensorflow); jax/torch need keras-vae[backends]")
+    p.add_argument("--distribute", choices=("none", "data-parallel"), default="none",
+                   help="data-parallel over every device (JAX DataParallel, TF Mirrored/MultiWorkerMirrored); "
+                        "the recipe's batch is the global batch")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="ELBO and IWAE NLL on the binarised test set, in nats")

@@ -6,6 +6,7 @@ generator and the epoch counter). Final files are written under a temporary name
 renamed, so ``out_dir`` never holds a half-written model.
 """
 
+import contextlib
 import csv
 import os
 import platform
@@ -74,6 +75,7 @@ def train(
     evaluate=True,
     callbacks=(),
     note=None,
+    distribute="none",
 ):
     """Trains ``recipe`` into ``out_dir`` and writes ``model.weights.h5``, ``card.json`` and ``card.md``.
 
@@ -88,6 +90,8 @@ def train(
         evaluate: compute the card's test figures at the end.
         callbacks: extra Keras callbacks, run after the checkpointing ones.
         note: free text recorded in the card (e.g. how a run was interrupted or extended).
+        distribute: ``"data-parallel"`` trains on every device (``keras_vae.distribute``);
+            the recipe's batch size is the global batch, its learning rate unchanged.
 
     Returns:
         The trained model.
@@ -99,8 +103,16 @@ def train(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     epochs = recipe.epochs if epochs is None else int(epochs)
+    scope = contextlib.nullcontext
+    if distribute == "data-parallel":
+        from keras_vae import distribute as distribute_lib
+
+        scope = distribute_lib.data_parallel()
+    elif distribute != "none":
+        raise ValueError(f"distribute must be 'none' or 'data-parallel', got {distribute!r}")
     keras.utils.set_random_seed(recipe.seed)
-    model = registry.build(recipe)
+    with scope():
+        model = registry.build(recipe)
     with_labels = model.conditional
     labelled = None
     if recipe.labels_per_class:
@@ -124,7 +136,8 @@ def train(
         exclude_classes=recipe.exclude_classes,
     )
     steps = int(train_ds.cardinality())
-    model.compile(optimizer=build_optimizer(recipe, steps, epochs), jit_compile=False)
+    with scope():  # JAX compiles its step (without jit it runs op by op); TF and torch run their graphs as is
+        model.compile(optimizer=build_optimizer(recipe, steps, epochs), jit_compile=keras.backend.backend() == "jax")
     callbacks = [
         keras.callbacks.BackupAndRestore(str(out / "checkpoint"), delete_checkpoint=False),
         _epoch_timer(),
@@ -151,7 +164,7 @@ def train(
         "epochs": epochs,
         "train_examples": limit or "all",
         "train_seconds": round(train_seconds, 1),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {keras.backend.backend()}",
         "versions": cards.package_versions(),
         "python": sys.version.split()[0],
         "params": int(model.count_params()),
