@@ -39,6 +39,15 @@ def cmd_info(args):
     print(json.dumps({"recipe": recipe.to_dict(), "card": zoo.card(args.name)}, indent=2, default=list))
 
 
+def _select_backend(backend):
+    """Sets KERAS_BACKEND before keras is imported (the backend is fixed at import)."""
+    if backend is None:
+        return
+    if "keras" in sys.modules and sys.modules["keras"].backend.backend() != backend:
+        raise ValueError(f"--backend {backend}: keras was already imported with another backend; set KERAS_BACKEND={backend}")
+    os.environ["KERAS_BACKEND"] = backend
+
+
 def _images_recipe(args):
     """A recipe for ``train --images``: the chosen family on the user's images."""
     from pathlib import Path
@@ -68,6 +77,7 @@ def _check_conv_size(shape, flag_hint):
 
 
 def cmd_train(args):
+    _select_backend(args.backend)
     if (args.name is None) == (args.images is None):
         raise ValueError("train needs a zoo recipe NAME or --images DIR (a folder of PNG/JPEG files or a .npy array)")
     command = "keras-vae " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -85,7 +95,7 @@ def cmd_train(args):
               f"from {args.images} into {out}", flush=True)
         try:
             train(recipe, out, epochs=args.epochs, command=command, limit=args.limit, verbose=verbose,
-                  note=args.note, images=images)
+                  note=args.note, images=images, distribute=args.distribute)
         except KeyboardInterrupt:
             raise KeyboardInterrupt(f"run the same command again to resume {out} from its last completed epoch")
     else:
@@ -97,7 +107,7 @@ def cmd_train(args):
         out = args.out or os.path.join("runs", args.name)
         try:
             zoo.train(args.name, out, epochs=args.epochs, data_dir=args.data_dir, command=command, limit=args.limit,
-                      verbose=verbose, note=args.note)
+                      verbose=verbose, note=args.note, distribute=args.distribute)
         except KeyboardInterrupt:
             raise KeyboardInterrupt(f"run the same command again to resume {out} from its last completed epoch")
     print(open(os.path.join(out, "card.md")).read())
@@ -298,6 +308,11 @@ def build_parser():
     p.add_argument("--out", help="run folder (default runs/NAME)")
     p.add_argument("--limit", type=positive_int, help="train on the first N examples only (quick runs)")
     p.add_argument("--note", help="free text recorded in the card")
+    p.add_argument("--backend", choices=("tensorflow", "jax", "torch"),
+                   help="Keras backend (default: $KERAS_BACKEND, else tensorflow); jax/torch need keras-vae[backends]")
+    p.add_argument("--distribute", choices=("none", "data-parallel"), default="none",
+                   help="data-parallel over every device (JAX DataParallel, TF Mirrored/MultiWorkerMirrored); "
+                        "the recipe's batch is the global batch")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="ELBO and IWAE NLL on the binarised test set, in nats (quick; --full: the card's)")

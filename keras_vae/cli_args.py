@@ -75,6 +75,17 @@ def positive_float(text):
     return value
 
 
+def unit_float(text):
+    """A number in [0, 1] (a score threshold, a rate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
+
+
 def one_line(message):
     """A message folded onto one line (multi-line library messages list files, for example)."""
     return " ".join(part.strip() for part in str(message).splitlines() if part.strip())

@@ -54,16 +54,17 @@ def cmd_detect(args):
 
 def add_parser(subparsers):
     """Registers ``detect`` on an ``argparse`` subparsers object; returns its parser."""
+    from keras_vae.cli_args import positive_int, unit_float
     from keras_vae.tasks import streaming
 
     p = subparsers.add_parser("detect", help=HELP, description=HELP)
     p.add_argument("series", help="CSV with header timestamp,value (or timestamp,<channel>,<channel>...)")
     p.add_argument("--out", required=True, help="output CSV")
-    p.add_argument("--threshold", type=float, default=streaming.DEFAULT_THRESHOLD,
+    p.add_argument("--threshold", type=unit_float, default=streaming.DEFAULT_THRESHOLD,
                    help=f"anomaly_score from which a row is flagged (default {streaming.DEFAULT_THRESHOLD}, "
                         "NAB's standard-profile threshold for this detector)")
-    p.add_argument("--window", type=int, help="time steps per window")
-    p.add_argument("--epochs", type=int, help="training epochs")
+    p.add_argument("--window", type=positive_int, help="time steps per window")
+    p.add_argument("--epochs", type=positive_int, help="training epochs")
     p.add_argument("--body", choices=("dense", "conv", "gru"), help="network body")
     p.add_argument("--save-model", help="also save the trained model as a .keras file")
     p.set_defaults(func=cmd_detect)

@@ -7,6 +7,7 @@ finishes with the weights of an uninterrupted run. Final files are written under
 renamed, so ``out_dir`` never holds a half-written model.
 """
 
+import contextlib
 import csv
 import os
 import platform
@@ -168,6 +169,7 @@ def train(
     callbacks=(),
     note=None,
     images=None,
+    distribute="none",
 ):
     """Trains ``recipe`` into ``out_dir``: ``model.weights.h5``, ``model.keras``, ``card.json``, ``card.md``.
 
@@ -191,6 +193,8 @@ def train(
         images: train on these uint8 images ``(n, height, width, channels)`` instead of
             ``recipe.dataset`` (see ``keras_vae.data.load_image_folder``); a seeded tenth
             is held out for the validation loss and the card's figures.
+        distribute: ``"data-parallel"`` trains on every device (``keras_vae.distribute``);
+            the recipe's batch size is the global batch, its learning rate unchanged.
 
     Returns:
         The trained model.
@@ -199,9 +203,17 @@ def train(
 
     out = Path(out_dir)
     epochs = recipe.epochs if epochs is None else int(epochs)
+    scope = contextlib.nullcontext
+    if distribute == "data-parallel":
+        from keras_vae import distribute as distribute_lib
+
+        scope = distribute_lib.data_parallel()
+    elif distribute != "none":
+        raise ValueError(f"distribute must be 'none' or 'data-parallel', got {distribute!r}")
     keras.utils.set_random_seed(recipe.seed)
     image_shape = None if images is None else images.shape[1:]
-    model = recipe.build(image_shape)
+    with scope():
+        model = recipe.build(image_shape)
     counter = data.EpochCounter()
     # Everything that can fail on bad input (data folder, recipe) fails before the run
     # folder exists.
@@ -209,7 +221,7 @@ def train(
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
-        shipped = _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbose)
+        shipped = _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbose, scope)
     except BaseException:
         _remove_if_unstarted(out, created)
         raise
@@ -224,7 +236,7 @@ def train(
         "epochs": epochs,
         "train_examples": limit or "all",
         "train_seconds": round(train_seconds, 1),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {keras.backend.backend()}",
         "versions": cards.package_versions(),
         "python": sys.version.split()[0],
         "params": int(model.count_params()),
@@ -247,11 +259,12 @@ def train(
     return shipped
 
 
-def _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbose):
+def _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbose, scope=contextlib.nullcontext):
     import keras
 
     steps = int(train_ds.cardinality())
-    model.compile(optimizer=build_optimizer(recipe, steps, epochs), jit_compile=False)
+    with scope():  # JAX compiles its step (without jit it runs op by op); TF and torch run their graphs as is
+        model.compile(optimizer=build_optimizer(recipe, steps, epochs), jit_compile=keras.backend.backend() == "jax")
     callbacks = [
         keras.callbacks.BackupAndRestore(str(out / "checkpoint"), delete_checkpoint=False),
         _noise_checkpoint(out / "checkpoint" / "noise_state.json"),

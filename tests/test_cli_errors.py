@@ -16,6 +16,9 @@ BAD = {
     "traverse": ["traverse", "conv_mnist", "--max-dims", "0"],
     "export": ["export", "conv_mnist", "--verify-examples", "0"],
     "demo": ["demo", "--port", "70000"],
+    "compress": ["compress", "conv_mnist", "x.npy", "--latent-bits", "0", "--out", "x.kvz"],
+    "decompress": ["decompress", "conv_mnist", "x.kvz", "--out"],
+    "detect": ["detect", "series.csv", "--window", "0", "--out", "scores.csv"],
 }
 MORE = [
     (["sample", "conv_mnist", "--seed", "-1"], "--seed"),
@@ -26,6 +29,8 @@ MORE = [
     (["train"], "--images"),
     (["manifold", "conv_mnist", "--out", "never.png"], "latent_dim"),
     (["traverse", "conv_mnist", "--steps", "1"], "steps"),
+    (["detect", "series.csv", "--threshold", "1.5", "--out", "scores.csv"], "--threshold"),
+    (["compress", "conv_mnist", "x.npy", "--lossy-step", "-1", "--out", "x.kvz"], "--lossy-step"),
 ]
 
 

@@ -130,15 +130,16 @@ def add_parser(subparsers):
     Args:
         subparsers: the result of ``parser.add_subparsers()``.
     """
+    from keras_vae.cli_args import positive_float, positive_int
     from keras_vae.compression.latents import DEFAULT_LATENT_BITS
 
     p = subparsers.add_parser("compress", help=COMPRESS_HELP, description=COMPRESS_HELP)
     p.add_argument("name", help="zoo name (shipped weights) or path to a .keras model")
     p.add_argument("input", help="a .npy array (n, h, w, 1) of 0/1 pixels, or a folder of 0/255 PNGs")
     p.add_argument("--out", required=True, help="the compressed file, *.kvz (written atomically)")
-    p.add_argument("--latent-bits", type=int, default=DEFAULT_LATENT_BITS,
+    p.add_argument("--latent-bits", type=positive_int, default=DEFAULT_LATENT_BITS,
                    help=f"lossless: bits per latent dimension (default {DEFAULT_LATENT_BITS})")
-    p.add_argument("--lossy-step", type=float, help="lossy: quantisation step of the posterior means (latent units)")
+    p.add_argument("--lossy-step", type=positive_float, help="lossy: quantisation step of the posterior means (latent units)")
     p.add_argument("--entropy-model", choices=("fitted", "prior"), default="fitted",
                    help="lossy: code the means under Gaussians fitted to this batch (default) or under the prior")
     p.set_defaults(func=cmd_compress)

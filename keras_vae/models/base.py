@@ -13,8 +13,9 @@ from keras import ops
 
 from keras_vae import likelihoods as likelihoods_lib
 from keras_vae.models import checks, fitting
-from keras_vae.models.gradient import gradient_step
+from keras_vae.models.gradient import TrainStep
 from keras_vae.models.layers import OneHot
+from keras_vae.models.state import ReplicaSeedGenerator, StepCounter
 
 # Decoder evaluations per chunk of ``posterior_draws``: bounds memory for any number of samples.
 DECODES_PER_CHUNK = 8192
@@ -30,7 +31,7 @@ def _unpack(data):
     return data, None
 
 
-class VAE(keras.Model):
+class VAE(TrainStep, keras.Model):
     """Base class of every keras_vae model.
 
     Args:
@@ -79,7 +80,8 @@ class VAE(keras.Model):
         self.capacity_steps = checks.check_positive_int(capacity_steps, "capacity_steps")
         self.num_classes = None if num_classes is None else checks.check_positive_int(num_classes, "num_classes")
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        self.seed_generator = ReplicaSeedGenerator(seed, name="noise_seed")
+        self.step_counter = StepCounter(name="step_counter")  # drives the KL schedules on every backend
 
         self.encoder = self._build_encoder()
         self.decoder = self._build_decoder()
@@ -290,22 +292,23 @@ class VAE(keras.Model):
     def metrics(self):
         return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker, self.elbo_tracker]
 
-    def train_step(self, data):
+    # train_step/test_step come from TrainStep (keras_vae.models.gradient), one per backend,
+    # over these three backend-neutral hooks.
+    def training_loss(self, data):
+        """``(loss, aux)``: the annealed negative ELBO of a batch, scheduled by ``step_counter``."""
         x, labels = _unpack(data)
-        step = self.optimizer.iterations
+        reconstruction, kl = self.elbo_terms(x, labels, training=True)
+        return ops.mean(reconstruction) + self.kl_penalty(kl, self.step_counter.value), (reconstruction, kl)
 
-        def loss_fn():
-            reconstruction, kl = self.elbo_terms(x, labels, training=True)
-            return ops.mean(reconstruction) + self.kl_penalty(kl, step), (reconstruction, kl)
-
-        loss, (reconstruction, kl) = gradient_step(self, loss_fn)
-        return self._update_metrics(loss, reconstruction, kl)
-
-    def test_step(self, data):
+    def evaluation_loss(self, data):
+        """``(loss, aux)`` of a test batch: the beta-weighted negative ELBO, no schedule."""
         x, labels = _unpack(data)
         reconstruction, kl = self.elbo_terms(x, labels, training=False)
-        loss = ops.mean(reconstruction + self.beta * kl)
-        return self._update_metrics(loss, reconstruction, kl)
+        return ops.mean(reconstruction + self.beta * kl), (reconstruction, kl)
+
+    def record_metrics(self, loss, aux):
+        """Updates the metrics from a step's loss and aux; returns the logs."""
+        return self._update_metrics(loss, *aux)
 
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
         """``keras.Model.fit`` with the inputs checked like ``encode``'s and a NaN guard.

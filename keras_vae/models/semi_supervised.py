@@ -23,7 +23,6 @@ from keras import ops
 from keras_vae.models import checks
 from keras_vae.models.base import VAE
 from keras_vae.models.dense import dense_decoder_body, dense_encoder_body
-from keras_vae.models.gradient import gradient_step
 from keras_vae.models.layers import OneHot
 
 
@@ -166,31 +165,29 @@ class SemiSupervisedVAE(VAE):
     def metrics(self):
         return super().metrics + [self.classification_tracker, self.accuracy_tracker]
 
-    def train_step(self, data):
+    def training_loss(self, data):
         x_u, x_l, y_l = _unpack_semi_supervised(data)
-        weight = self.kl_weight(self.optimizer.iterations)
+        weight = self.kl_weight(self.step_counter.value)
         log_k = math.log(self.num_classes)
-
-        def loss_fn():
-            rec_u, kl_u, entropy, _ = self.unlabelled_terms(x_u, training=True)
-            rec_l, kl_l = self.labelled_terms(x_l, y_l, training=True)
-            logits_l = self.classifier(x_l, training=True)
-            ce = ops.sparse_categorical_crossentropy(y_l, logits_l, from_logits=True)
-            u = rec_u + weight * kl_u + log_k - entropy
-            l = rec_l + weight * kl_l + log_k
-            loss = ops.mean(u) + ops.mean(l) + self.alpha * ops.mean(ce)
-            return loss, (rec_u, kl_u, entropy, logits_l)
-
-        loss, (rec_u, kl_u, entropy, logits_l) = gradient_step(self, loss_fn)
+        rec_u, kl_u, entropy, _ = self.unlabelled_terms(x_u, training=True)
+        rec_l, kl_l = self.labelled_terms(x_l, y_l, training=True)
+        logits_l = self.classifier(x_l, training=True)
+        ce = ops.sparse_categorical_crossentropy(y_l, logits_l, from_logits=True)
+        u = rec_u + weight * kl_u + log_k - entropy
+        l = rec_l + weight * kl_l + log_k
+        loss = ops.mean(u) + ops.mean(l) + self.alpha * ops.mean(ce)
         elbo_u = -(rec_u + kl_u) - log_k + entropy
-        return self._update(loss, rec_u, kl_u, elbo_u, logits_l, y_l)
+        return loss, (rec_u, kl_u, elbo_u, logits_l, y_l)
 
-    def test_step(self, data):
+    def evaluation_loss(self, data):
         """Marginal bound ``-U(x)`` of test images, and q(y|x)'s accuracy on their labels."""
         x, labels = data if isinstance(data, (tuple, list)) else (data["image"], data["label"])
         rec, kl, entropy, logits = self.unlabelled_terms(x, training=False)
         elbo = -(rec + kl) - math.log(self.num_classes) + entropy
-        return self._update(-ops.mean(elbo), rec, kl, elbo, logits, labels)
+        return -ops.mean(elbo), (rec, kl, elbo, logits, labels)
+
+    def record_metrics(self, loss, aux):
+        return self._update(loss, *aux)
 
     # ----- public inference API -----------------------------------------------------------
     def classify(self, x, batch_size=512):
