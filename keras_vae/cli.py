@@ -258,6 +258,8 @@ def build_parser():
     from keras_vae import demo
 
     demo.add_parser(sub)
+
+    from keras_vae import similar; similar.add_parser(sub)  # noqa: E702 - one line, so merges stay trivial
     return parser
 
 
