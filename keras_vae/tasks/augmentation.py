@@ -40,26 +40,24 @@ def small_cnn(image_shape=(28, 28, 1), num_classes=10):
     ], name="small_cnn")
 
 
-def train_classifier(x, y, x_test, y_test, steps=400, batch_size=64, seed=0, num_classes=10):
-    """Trains ``small_cnn`` for a fixed number of steps on ``(x, y)``; returns its test accuracy.
+def fit_classifier(x, y, steps=400, batch_size=64, seed=0, num_classes=10):
+    """``small_cnn`` trained for a fixed number of Adam steps (lr 1e-3) on ``(x, y)``; returns the Keras model.
 
     The number of steps is the same whatever the training set's size, so runs with and
     without generated images get the same compute.
 
     Args:
         x, y: training images (n, h, w, c) in [0, 1] and integer labels (n,).
-        x_test, y_test: the held-out images and labels the accuracy is measured on.
-        steps: Adam steps (learning rate 1e-3).
-        batch_size: images per step (sampled with replacement: a reshuffled stream).
+        steps: Adam steps.
+        batch_size: images per step, from a reshuffled, repeated stream.
         seed: seeds the weights, dropout and the order of examples.
+        num_classes: classes of the softmax layer.
     """
     import keras
     import tensorflow as tf
 
     x = checks.check_images(x, np.shape(x)[1:], (0.0, 1.0))
     y = checks.check_labels(y, num_classes, len(x))
-    x_test = checks.check_images(x_test, x.shape[1:], (0.0, 1.0))
-    y_test = checks.check_labels(y_test, num_classes, len(x_test))
     steps = checks.check_positive_int(steps, "steps")
     keras.utils.set_random_seed(seed)
     model = small_cnn(x.shape[1:], num_classes)
@@ -68,6 +66,14 @@ def train_classifier(x, y, x_test, y_test, steps=400, batch_size=64, seed=0, num
     ds = (tf.data.Dataset.from_tensor_slices((x, y)).repeat()
           .shuffle(min(len(x), 10_000), seed=seed).batch(batch_size).prefetch(2))
     model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
+    return model
+
+
+def train_classifier(x, y, x_test, y_test, steps=400, batch_size=64, seed=0, num_classes=10):
+    """``fit_classifier`` on ``(x, y)``, then its accuracy on ``(x_test, y_test)``."""
+    model = fit_classifier(x, y, steps, batch_size, seed, num_classes)
+    x_test = checks.check_images(x_test, model.input_shape[1:], (0.0, 1.0))
+    y_test = checks.check_labels(y_test, num_classes, len(x_test))
     return float(model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1])
 
 
