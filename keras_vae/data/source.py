@@ -80,7 +80,12 @@ def prepared_builder(name, data_dir=None):
     _check_folder(spec, folder, expected)
     if builder.is_prepared():
         return builder
+    # Each dataset extracts into its own folder: TFDS names extracted files after the archive
+    # alone (downloads/extracted/GZIP.train-images-idx3-ubyte.gz), and MNIST and Fashion-MNIST
+    # share those names, so with one shared folder the second dataset prepared was built from
+    # the first one's images (seen here: an "mnist" of Fashion-MNIST images).
     builder.download_and_prepare(
+        download_dir=str(tfds_dir() / "downloads" / spec.name),
         download_config=tfds.download.DownloadConfig(
             manual_dir=str(folder), download_mode=tfds.download.GenerateMode.REUSE_DATASET_IF_EXISTS
         )

@@ -144,3 +144,16 @@ def test_mnist_files_are_refused_as_fashion_mnist(mnist_dir, no_data):
     expected = "is corrupt: its sha256 differs from the one TFDS registers for fashion_mnist"
     with pytest.raises(data.DataNotFoundError, match=expected):
         data.load_arrays("fashion_mnist", "train", data_dir=mnist_dir)
+
+
+@pytest.mark.slow
+def test_mnist_and_fashion_mnist_prepared_in_one_tfds_folder_stay_apart(mnist_dir, fashion_mnist_dir, no_data):
+    """Their files share names; TFDS's extraction cache is keyed by name, so each dataset needs its own.
+
+    Before the per-dataset download folder, the second dataset prepared here was built from the
+    first one's extracted images (an "mnist" with Fashion-MNIST's mean pixel, 0.29).
+    """
+    fashion, _ = data.load_arrays("fashion_mnist", "test", data_dir=fashion_mnist_dir)
+    digits, _ = data.load_arrays("mnist", "test", data_dir=mnist_dir)
+    assert 0.27 < fashion.mean() / 255 < 0.30  # Fashion-MNIST's mean pixel: 0.286
+    assert 0.12 < digits.mean() / 255 < 0.14  # MNIST's: 0.133
