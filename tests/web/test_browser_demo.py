@@ -140,6 +140,7 @@ def test_class_picker_generates_like_onnxruntime_in_python(page, runtimes, name)
 
 def _draw_seven(page):
     board = page.locator('section[data-model="conv_mnist_2d"] canvas.board')
+    board.scroll_into_view_if_needed()  # earlier tests may have scrolled to a lower section
     box = board.bounding_box()
     points = [(0.25, 0.2), (0.75, 0.2), (0.6, 0.5), (0.45, 0.85)]
     page.mouse.move(box["x"] + points[0][0] * box["width"], box["y"] + points[0][1] * box["height"])
