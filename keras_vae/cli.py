@@ -379,6 +379,9 @@ def build_parser():
     from keras_vae.compression import cli as compression_cli
 
     compression_cli.add_parser(sub)
+    from keras_vae import similar
+
+    similar.add_parser(sub)
     return parser
 
 

@@ -15,7 +15,7 @@ is cross-origin isolated and may use wasm threads (``?threads=N``; default 1).
 
 The command exports what it serves once into a cache folder (ONNX only, verified by
 ``keras_vae.export``): by default the zoo's ``conv_mnist_2d`` (latent-plane sliders and
-drawing) and ``cvae_mnist`` (class picker). Serving itself imports no TensorFlow; only
+drawing), ``cvae_mnist`` (class picker) and ``cvae_fashion_mnist`` (garments by class). Serving itself imports no TensorFlow; only
 that first export does. The same ``DemoServer`` runs the browser test and benchmark.
 
 Example:
@@ -35,7 +35,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-DEFAULT_MODELS = ("conv_mnist_2d", "cvae_mnist")
+DEFAULT_MODELS = ("conv_mnist_2d", "cvae_mnist", "cvae_fashion_mnist")
 ORT_WEB_DIST = Path("node_modules") / "onnxruntime-web" / "dist"
 
 _TYPES = {

@@ -28,6 +28,23 @@ def mnist_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def fashion_mnist_dir(mnist_dir):
+    """Folder of the original Fashion-MNIST files (records go to mnist_dir's session TFDS folder)."""
+    folder = MNIST_DIR.parent / "fashion_mnist"
+    if not (folder / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"offline Fashion-MNIST files not found at {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_test(fashion_mnist_dir):
+    """The binarised Fashion-MNIST test split (fixed seed), as (images, labels)."""
+    from keras_vae.evaluation import binarized_test_set
+
+    return binarized_test_set("fashion_mnist", fashion_mnist_dir)
+
+
+@pytest.fixture(scope="session")
 def mnist_test(mnist_dir):
     """The binarised MNIST test split (fixed seed), as (images, labels)."""
     from keras_vae.evaluation import binarized_test_set

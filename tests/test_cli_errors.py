@@ -18,6 +18,7 @@ BAD = {
     "demo": ["demo", "--port", "70000"],
     "compress": ["compress", "conv_mnist", "x.npy", "--latent-bits", "0", "--out", "x.kvz"],
     "decompress": ["decompress", "conv_mnist", "x.kvz", "--out"],
+    "similar": ["similar", "conv_fashion_mnist", "--k", "0", "--image", "0"],
     "detect": ["detect", "series.csv", "--window", "0", "--out", "scores.csv"],
 }
 MORE = [

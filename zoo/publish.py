@@ -56,8 +56,9 @@ def zoo_table():
             continue
         test = card["test"]
         nll = f"{test['nll']:.2f} ± {test['nll_stderr']:.2f}" + (" (-log p(x\\|y))" if test["nll_is_conditional"] else "")
-        if test["nll_k"] != 1000:
-            nll += f" (k={test['nll_k']})"
+        if test["nll_k"] != 1000 or test["nll_examples"] != 1000:
+            images = "" if test["nll_examples"] == 1000 else f", {test['nll_examples']} images"
+            nll += f" (k={test['nll_k']}{images})"
         rows.append(
             f"| `{name}` | {recipe.model}, latent {recipe.model_args['latent_dim']} | {card['epochs']} | "
             f"{card['train_seconds'] / 60:.0f} min | {test['test_elbo']:.2f} | {nll} | [zoo/{name}.md](zoo/{name}.md) |"

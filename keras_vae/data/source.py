@@ -25,9 +25,9 @@ def tfds_dir():
     return Path(os.environ.get(TFDS_DIR_ENV) or Path.home() / "tensorflow_datasets").expanduser()
 
 
-def download_dir(tfds_name):
+def download_dir(name):
     """TFDS's download and extraction folder for one dataset (never shared between datasets)."""
-    return tfds_dir() / "downloads" / "keras_vae" / tfds_name
+    return tfds_dir() / "downloads" / name
 
 
 def _expected_files(builder):
@@ -85,14 +85,14 @@ def prepared_builder(name, data_dir=None):
     _check_folder(spec, folder, expected)
     if builder.is_prepared():
         return builder
+    # Each dataset extracts into its own folder: TFDS names extracted files after the archive
+    # alone (downloads/extracted/GZIP.train-images-idx3-ubyte.gz), and MNIST and Fashion-MNIST
+    # share those names, so with one shared folder the second dataset prepared was built from
+    # the first one's images (seen here: an "mnist" of Fashion-MNIST images).
     builder.download_and_prepare(
+        download_dir=str(download_dir(spec.name)),
         download_config=tfds.download.DownloadConfig(
-            manual_dir=str(folder),
-            # One download/extraction folder per dataset: TFDS names extracted files by the
-            # archive's name alone, and MNIST and Fashion-MNIST share theirs, so a shared
-            # folder made a later `mnist` preparation reuse Fashion-MNIST's extracted files.
-            download_dir=str(download_dir(spec.tfds_name)),
-            download_mode=tfds.download.GenerateMode.REUSE_DATASET_IF_EXISTS,
-        )
+            manual_dir=str(folder), download_mode=tfds.download.GenerateMode.REUSE_DATASET_IF_EXISTS
+        ),
     )
     return builder

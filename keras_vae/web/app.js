@@ -242,10 +242,10 @@ function generatePanel(vae, state, listeners) {
 // ---- draw ------------------------------------------------------------------------------------
 function drawPanel(vae, state, listeners) {
   const [h, w] = vae.imageShape;
-  const board = el('canvas', { width: 224, height: 224, class: 'board', title: 'draw a digit' });
+  const board = el('canvas', { width: 224, height: 224, class: 'board', title: 'draw here' });
   const input = pixelCanvas(h, w, 84, 'input');
   const recon = pixelCanvas(h, w, 84, 'reconstruction');
-  const scoreEl = el('output', { class: 'score', text: vae.has('scorer') ? 'draw a digit' : 'no scorer in this export' });
+  const scoreEl = el('output', { class: 'score', text: vae.has('scorer') ? 'draw something' : 'no scorer in this export' });
   const ctx = board.getContext('2d');
   const clear = () => {
     ctx.fillStyle = '#000';
@@ -302,7 +302,7 @@ function drawPanel(vae, state, listeners) {
 
   return el('div', { class: 'panel draw' },
     el('h3', { text: 'Draw' }),
-    el('p', { class: 'hint', text: 'Draw a digit: the model sees it at 28x28, encodes, decodes, and scores it.' }),
+    el('p', { class: 'hint', text: 'Draw a digit or a garment: the model sees it at 28x28, encodes, decodes, and scores it.' }),
     el('div', { class: 'row' },
       board,
       el('div', { class: 'col' },

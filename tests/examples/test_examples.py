@@ -20,6 +20,16 @@ SMALL = {
     "semi_supervised_m2.py": (["--train", "--epochs", "1", "--limit", "1500", "--test-examples", "300"],
                               r"M2_TEST_ERROR (\d+\.\d+)"),
     "beta_vae_traversal.py": (["--examples", "200", "--rows", "4"], r"KL_DIMS_90 beta_vae_mnist (\d+)"),
+    # The Fashion-MNIST scripts run here on MNIST and its zoo models (the fixture's dataset).
+    "generative_design.py": (["--model", "conv_mnist", "--conditional-model", "cvae_mnist", "--dataset", "mnist",
+                              "--from-class", "1", "--to-class", "7", "--classifier-examples", "500",
+                              "--classifier-steps", "30", "--samples-per-class", "5"],
+                             r"CLASS_AGREEMENT cvae_mnist (\d\.\d+)"),
+    "retrieval.py": (["--model", "conv_mnist", "--dataset", "mnist", "--catalogue-examples", "500",
+                      "--test-examples", "100", "--latency-queries", "5"], r"PRECISION_AT_K latent 10 (\d\.\d+)"),
+    "augmentation.py": (["--datasets", "mnist", "--per-class", "10", "--seeds", "0", "--steps", "20",
+                         "--cvae-steps", "20", "--test-examples", "200"],
+                        r"AUG_ACCURACY mnist 10 posterior (\d\.\d+) \d\.\d+"),
 }
 # Run with every printed figure checked in tests/tasks/test_uncertainty.py (uncertainty_ood)
 # and tests/tasks/test_nab_benchmark.py (nab_benchmark, on a one-series NAB fixture).
@@ -37,8 +47,10 @@ def test_example_runs(script, mnist_dir, tmp_path):
         args = args + ["--out", str(tmp_path / "run")]
     if script == "linear_probe.py":
         args = args + ["--plot", str(tmp_path / "plot.png")]
-    if script == "beta_vae_traversal.py":
+    if script in ("beta_vae_traversal.py", "generative_design.py"):
         args = args + ["--out-dir", str(tmp_path)]
+    if script == "retrieval.py":
+        args = args + ["--plot", str(tmp_path / "neighbours.png")]
     env = {**os.environ, "KERAS_VAE_DATA_DIR": str(mnist_dir)}
     run = subprocess.run([sys.executable, str(EXAMPLES / script), *args], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=600)

@@ -1,6 +1,6 @@
 """End to end: the demo page in headless Chromium (onnxruntime-web, wasm) against onnxruntime in Python.
 
-Exports ``conv_mnist_2d`` and ``cvae_mnist`` (shipped weights when the zoo has them, else
+Exports ``conv_mnist_2d``, ``cvae_mnist`` and ``cvae_fashion_mnist`` (shipped weights when the zoo has them, else
 untrained models of the same architecture) to ONNX, serves them with the page through
 ``keras_vae.demo.DemoServer`` (what ``keras-vae demo`` runs), drives the page's own
 controls, and compares what it decoded with ``keras_vae.runtime`` on the same inputs.
@@ -37,7 +37,7 @@ _missing = [
 ]
 pytestmark = pytest.mark.skipif(bool(_missing), reason="; ".join(_missing) + " - see .ci/browser-setup.sh")
 
-MODELS = ("conv_mnist_2d", "cvae_mnist")
+MODELS = ("conv_mnist_2d", "cvae_mnist", "cvae_fashion_mnist")
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,8 @@ def test_page_loads_both_models(page):
     assert page.evaluate("Object.keys(window.demo.models)") == list(MODELS)
     assert page.locator('section[data-model="conv_mnist_2d"] input[name="z1"]').count() == 1
     assert page.locator('section[data-model="cvae_mnist"] button.class').count() == 10
+    garments = page.locator('section[data-model="cvae_fashion_mnist"] button.class').all_inner_texts()
+    assert garments[0] == "t-shirt/top" and garments[9] == "ankle boot" and len(garments) == 10
 
 
 def test_sliders_decode_like_onnxruntime_in_python(page, runtimes):
@@ -120,22 +122,25 @@ def test_sliders_decode_like_onnxruntime_in_python(page, runtimes):
     assert np.abs(shown - np.round(255 * expected[0, ..., 0])).max() <= 1
 
 
-def test_class_picker_generates_like_onnxruntime_in_python(page, runtimes):
-    section = page.locator('section[data-model="cvae_mnist"]')
+@pytest.mark.parametrize("name", ["cvae_mnist", "cvae_fashion_mnist"])
+def test_class_picker_generates_like_onnxruntime_in_python(page, runtimes, name):
+    section = page.locator(f'section[data-model="{name}"]')
     section.locator('button.class[data-label="7"]').click()
-    page.wait_for_function("() => window.lastGenerated && window.lastGenerated.label === 7")
+    last = f"window.lastGenerated && window.lastGenerated.model === '{name}' && window.lastGenerated.label === 7"
+    page.wait_for_function(f"() => {last}")
     section.locator("button.generate").click()
-    page.wait_for_function("() => window.lastGenerated.label === 7 && window.lastGenerated.seed === 1")
+    page.wait_for_function(f"() => {last} && window.lastGenerated.seed === 1")
     generated = _snapshot(page, "lastGenerated")
     z = generated["z"].reshape(8, 32)
     assert np.all(np.isfinite(z)) and 0.4 < z.std() < 1.6  # the seeded N(0, I) draws
     got = generated["pixels"].reshape(8, 28, 28, 1)
-    expected = runtimes["cvae_mnist"].decode(z, labels=np.full(8, 7))
+    expected = runtimes[name].decode(z, labels=np.full(8, 7))
     np.testing.assert_allclose(got, expected, atol=TOLERANCE, rtol=0)
 
 
 def _draw_seven(page):
     board = page.locator('section[data-model="conv_mnist_2d"] canvas.board')
+    board.scroll_into_view_if_needed()  # earlier tests may have scrolled to a lower section
     box = board.bounding_box()
     points = [(0.25, 0.2), (0.75, 0.2), (0.6, 0.5), (0.45, 0.85)]
     page.mouse.move(box["x"] + points[0][0] * box["width"], box["y"] + points[0][1] * box["height"])

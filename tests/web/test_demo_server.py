@@ -115,7 +115,7 @@ def test_subcommand_defaults_to_the_zoo_models():
     demo.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["demo"])
     assert (args.models, args.export, args.untrained, args.host, args.port) == ([], None, False, "127.0.0.1", 8000)
-    assert demo.DEFAULT_MODELS == ("conv_mnist_2d", "cvae_mnist")
+    assert demo.DEFAULT_MODELS == ("conv_mnist_2d", "cvae_mnist", "cvae_fashion_mnist")
 
 
 def test_a_taken_port_is_a_usage_error(web_dir, export_dir):

@@ -1,8 +1,8 @@
-"""conv_fashion_mnist: registered, untrained here, and trainable through the same code.
+"""conv_fashion_mnist: registered, shipped (small weights), and trainable through the same code.
 
-The Fashion-MNIST files are not on the test machines, so training runs on a fake
-``fashion_mnist`` served by tensorflow-datasets' own ``tfds.testing.mock_data`` (the shared
-``mock_tfds`` fixture of tests/conftest.py). The package's loading code runs unchanged.
+Training runs here on a fake ``fashion_mnist`` served by tensorflow-datasets' own
+``tfds.testing.mock_data`` (the shared ``mock_tfds`` fixture of tests/conftest.py), so it
+needs no data files; the package's loading code runs unchanged.
 """
 
 import importlib.util
@@ -36,42 +36,44 @@ def fake_fashion_mnist(mock_tfds):
     return mock_tfds("fashion_mnist", FAKE_EXAMPLES)
 
 
-def test_recipe_registers_and_builds_but_ships_no_weights():
+def test_recipe_registers_and_ships_small_weights_that_load_offline():
     recipe = zoo.get(NAME)
     assert recipe.dataset == "fashion_mnist" and recipe.binarize == "dynamic"
-    model = zoo.create(NAME)
+    model = zoo.load(NAME)
     assert type(model).__name__ == "ConvVAE" and model.image_shape == (28, 28, 1)
     assert model.latent_dim == recipe.model_args["latent_dim"]
-    assert zoo.card(NAME) is None
-    expected = f"recipe '{NAME}' ships no trained weights; train it with `keras-vae train {NAME}"
-    with pytest.raises(FileNotFoundError, match=expected):
-        zoo.load(NAME)
+    card = zoo.card(NAME)
+    assert card["recipe"]["dataset"] == "fashion_mnist" and card["test"]["nll_k"] == recipe.eval_k
+    # the wheel stays small: a 128-unit dense layer, not conv_mnist's 512 (13 MB)
+    assert zoo.weights_path(NAME).stat().st_size < 5e6
 
 
-def test_list_shows_it_without_figures(capsys):
+def test_conditional_recipe_registers():
+    recipe = zoo.get("cvae_fashion_mnist")
+    assert recipe.conditional and recipe.dataset == "fashion_mnist"
+    model = zoo.create("cvae_fashion_mnist")
+    assert model.num_classes == 10 and model.count_params() < 1_000_000
+
+
+def test_list_shows_its_figures(capsys):
     assert main(["list"]) == 0
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith(NAME))
-    assert "NLL" not in line and "Fashion-MNIST" in line
+    assert f"NLL {zoo.card(NAME)['test']['nll']:.2f} nats" in line and "Fashion-MNIST" in line
 
 
-def test_card_says_it_was_not_trained_and_how_to_train_it():
-    if zoo.card(NAME) is not None:
-        pytest.skip("trained weights ship now; the card is the rendered one")
+def test_card_is_the_rendered_one():
     card = (REPO / "zoo" / f"{NAME}.md").read_text()
-    assert "NOT been trained on this machine" in card
-    assert "Fashion-MNIST files were not available" in card
-    assert f"keras-vae train {NAME} --data-dir PATH --out runs/{NAME}" in card
-    for filename, checksum in tfds_files().items():
-        assert f"| `{filename}` | `{checksum}` |" in card
+    assert f"keras-vae evaluate {NAME} --data-dir ../shared/data/fashion_mnist" in card
+    assert "NOT been trained" not in card
 
 
-def test_zoo_table_marks_it_not_trained_here():
+def test_zoo_table_has_its_row():
     spec = importlib.util.spec_from_file_location("zoo_publish", REPO / "zoo" / "publish.py")
     publish = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(publish)
     table = publish.zoo_table()
     row = next(l for l in table.splitlines() if l.startswith(f"| `{NAME}` |"))
-    assert "not trained here" in row and f"[zoo/{NAME}.md](zoo/{NAME}.md)" in row
+    assert f"[zoo/{NAME}.md](zoo/{NAME}.md)" in row and "not trained here" not in row
     assert "| `conv_mnist` | ConvVAE, latent 32 | 50 | 45 min |" in table  # trained rows unchanged
 
 
@@ -116,3 +118,16 @@ def test_mnist_files_are_refused_as_fashion_mnist(mnist_dir, no_data):
     expected = "is corrupt: its sha256 differs from the one TFDS registers for fashion_mnist"
     with pytest.raises(data.DataNotFoundError, match=expected):
         data.load_arrays("fashion_mnist", "train", data_dir=mnist_dir)
+
+
+@pytest.mark.slow
+def test_mnist_and_fashion_mnist_prepared_in_one_tfds_folder_stay_apart(mnist_dir, fashion_mnist_dir, no_data):
+    """Their files share names; TFDS's extraction cache is keyed by name, so each dataset needs its own.
+
+    Before the per-dataset download folder, the second dataset prepared here was built from the
+    first one's extracted images (an "mnist" with Fashion-MNIST's mean pixel, 0.29).
+    """
+    fashion, _ = data.load_arrays("fashion_mnist", "test", data_dir=fashion_mnist_dir)
+    digits, _ = data.load_arrays("mnist", "test", data_dir=mnist_dir)
+    assert 0.27 < fashion.mean() / 255 < 0.30  # Fashion-MNIST's mean pixel: 0.286
+    assert 0.12 < digits.mean() / 255 < 0.14  # MNIST's: 0.133

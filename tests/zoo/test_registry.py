@@ -50,14 +50,15 @@ def test_card_registry_and_shipped_files_agree(name):
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_shipped_weights_reproduce_card_on_fixed_slice(name, mnist_test):
+def test_shipped_weights_reproduce_card_on_fixed_slice(name, request):
     """Re-evaluates the card's check slice; same seeds, so only float round-off may differ."""
     from keras_vae.evaluation import evaluate
 
     card = zoo.card(name)["test_slice"]
     model = zoo.load(name)
+    test_set = request.getfixturevalue(f"{zoo.get(name).dataset}_test")  # mnist_test, fashion_mnist_test
     figures = evaluate(
-        model, arrays=mnist_test, examples=card["nll_examples"], k=card["nll_k"], elbo_examples=card["elbo_examples"]
+        model, arrays=test_set, examples=card["nll_examples"], k=card["nll_k"], elbo_examples=card["elbo_examples"]
     )
     tolerance = 0.05  # nats
     assert abs(figures["nll"] - card["nll"]) < tolerance
