@@ -1,8 +1,6 @@
 import numpy as np
 import pytest
 
-from conftest import MNIST_DIR
-
 from keras_vae import data
 
 
@@ -72,15 +70,3 @@ def test_environment_variable_points_at_parent_folder(tmp_path, monkeypatch, mni
     images, labels = data.load_arrays("mnist", "test")
     assert images.shape == (10000, 28, 28, 1) and labels.shape == (10000,)
 
-
-def test_mnist_and_fashion_mnist_prepared_into_one_folder_stay_apart(tmp_path, monkeypatch):
-    """Both datasets' archives share file names; TFDS once reused Fashion-MNIST's extraction for MNIST."""
-    fashion_dir = MNIST_DIR.parent / "fashion_mnist"
-    if not (fashion_dir / "t10k-images-idx3-ubyte.gz").exists() or not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip("offline MNIST and Fashion-MNIST files are both needed")
-    monkeypatch.setenv(data.TFDS_DIR_ENV, str(tmp_path / "tfds"))
-    fashion, _ = data.load_images("fashion_mnist", "test", fashion_dir, limit=2000)
-    digits, _ = data.load_images("mnist", "test", MNIST_DIR, limit=2000)
-    # Mean ink: 0.13 for MNIST digits, 0.29 for Fashion-MNIST garments (whole test sets).
-    assert abs(float(digits.mean()) - 0.133) < 0.01
-    assert abs(float(fashion.mean()) - 0.286) < 0.02
