@@ -108,7 +108,7 @@ def fit_conditional_generator(x, y, num_classes=10, steps=1500, batch_size=64, l
     """
     import keras
 
-    from keras_vae.data.pipeline import _binarized
+    from keras_vae.data.pipeline import epoch_dataset
     from keras_vae.models import ConditionalVAE
 
     x = checks.check_images(x, np.shape(x)[1:], (0.0, 1.0))
@@ -119,7 +119,8 @@ def fit_conditional_generator(x, y, num_classes=10, steps=1500, batch_size=64, l
                            latent_dim=latent_dim, kl_warmup_steps=steps // 2, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=False)
     uint8 = np.round(x * 255).astype("uint8")
-    ds = _binarized(uint8, y, batch_size, seed, shuffle=True, repeat=True)
+    # A fresh order and binarisation each pass (the pipeline the zoo trains on), repeated for `steps`.
+    ds = epoch_dataset(uint8, y, batch_size, seed, shuffle=True, dynamic=True).repeat()
     model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
     return model
 

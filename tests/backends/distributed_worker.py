@@ -41,8 +41,8 @@ class NoiseFree(DenseVAE):
     """Decodes the posterior mean: the loss is deterministic, so any device split gives one gradient."""
 
     def elbo_terms(self, x, labels=None, training=False):
-        z_mean, z_log_var = self.encoder(self._encoder_inputs(x, labels), training=training)
-        params = self.decoder(self._decoder_inputs(z_mean, labels), training=training)
+        z_mean, z_log_var = self.posterior(x, labels, training=training)
+        params = self.decode_params(z_mean, labels, training=training)
         return -self.log_px(x, params), likelihoods.gaussian_kl(z_mean, z_log_var)
 
 

@@ -37,7 +37,7 @@ def outputs(name, images, labels):
     y_in = y if model.conditional else None  # M2 takes the true label for q(z|x,y)
     z_mean, z_log_var = model.encode(x, y_in)
     decoded = model.decode(z_mean, y_in)
-    params = model.decoder(model._decoder_inputs(z_mean, y_in))
+    params = model.decode_params(z_mean, y_in)
     log_px = ops.convert_to_numpy(model.log_px(x, params))
     elbo = model.elbo(images[:N_ELBO], labels[:N_ELBO] if cond else None, seed=0)
     return {
