@@ -18,6 +18,10 @@ PACKAGES = {
     "sklearn": ("scikit-learn", "apps"),
     "matplotlib": ("matplotlib", "apps"),
     "pytest": ("pytest", "test"),
+    "constriction": ("constriction", "compression"),
+    "scipy": ("scipy", "compression"),
+    "jax": ("jax", "backends"),
+    "torch": ("torch", "backends"),
 }
 
 

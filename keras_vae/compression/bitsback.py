@@ -39,13 +39,13 @@ class DecodeMismatchError(ValueError):
     """The stream decodes to something impossible: a corrupt payload, or different model floats."""
 
 
-def _constriction():
-    try:
-        import constriction
-    except ImportError as e:
-        raise ImportError(
-            "keras_vae.compression needs constriction and scipy: pip install 'keras-vae[compression]'"
-        ) from e
+def ans_stream():
+    """``constriction.stream`` (its ANS coder and models), or a one-line error naming the extra."""
+    from keras_vae.extras import require
+
+    require(["constriction", "scipy"], "keras_vae.compression")
+    import constriction
+
     return constriction.stream
 
 
@@ -86,7 +86,7 @@ def encode(posterior, logits, images, latent_bits, stats=False):
     Returns:
         ``words`` (uint32), or ``(words, stats)``.
     """
-    stream = _constriction()
+    stream = ans_stream()
     table = buckets(latent_bits)
     prior = stream.model.Uniform(table.size)
     bernoulli = stream.model.Bernoulli(perfect=False)
@@ -128,7 +128,7 @@ def decode(posterior, logits, words, count, image_shape, latent_dim, latent_bits
             not end with the initial bits (a corrupt payload, or a model or machine whose
             floats differ from the compressing side's).
     """
-    stream = _constriction()
+    stream = ans_stream()
     table = buckets(latent_bits)
     prior = stream.model.Uniform(table.size)
     bernoulli = stream.model.Bernoulli(perfect=False)

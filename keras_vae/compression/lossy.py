@@ -23,7 +23,7 @@ Example:
 
 import numpy as np
 
-from keras_vae.compression.bitsback import _constriction
+from keras_vae.compression.bitsback import ans_stream
 
 Z_LIMIT = 8.0  # |z_mean| beyond 8 prior stds is clipped
 ENTROPY_MODELS = ("prior", "fitted")
@@ -74,7 +74,7 @@ def encode(posterior, images, step, entropy_model="fitted"):
     step = check_step(step)
     if entropy_model not in ENTROPY_MODELS:
         raise ValueError(f"entropy_model must be one of {ENTROPY_MODELS}, got {entropy_model!r}")
-    stream = _constriction()
+    stream = ans_stream()
     z_mean = np.concatenate([p[0] for p in _in_batches(posterior, images)])
     symbols, limit = quantise(z_mean, step)
     mean, std, stored = _model_params(symbols, step, entropy_model)
@@ -89,7 +89,7 @@ def encode(posterior, images, step, entropy_model="fitted"):
 
 def decode_symbols(words, info, count):
     """The ``(count, latent_dim)`` grid symbols back from ``words``."""
-    stream = _constriction()
+    stream = ans_stream()
     latent_dim, limit, step = int(info["latent_dim"]), int(info["limit"]), float(info["step"])
     if info["entropy_model"] == "prior":
         mean, std = np.zeros(latent_dim), np.full(latent_dim, 1.0 / step)
