@@ -52,7 +52,8 @@ def test_keras_file_with_nan_weights_is_refused_on_load(tmp_path):
 
     model = DenseVAE(latent_dim=2, hidden_units=(8,), seed=1)
     weights = model.get_weights()
-    weights[0] = np.full_like(weights[0], np.nan)
+    first = next(i for i, w in enumerate(weights) if w.dtype.kind == "f")  # not the int step counter
+    weights[first] = np.full_like(weights[first], np.nan)
     model.set_weights(weights)
     model.save(tmp_path / "diverged.keras")
     with pytest.raises(ValueError, match="NaN or infinite weights"):
@@ -82,7 +83,8 @@ def test_fit_diverging_to_nan_stops_and_warns():
     model = DenseVAE(latent_dim=2, hidden_units=(8,), seed=1)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=False)
     weights = model.get_weights()
-    weights[0][0, 0] = np.inf  # one broken weight: the loss is NaN from the first step
+    first = next(i for i, w in enumerate(weights) if w.ndim == 2)  # a kernel, not the int step counter
+    weights[first][0, 0] = np.inf  # one broken weight: the loss is NaN from the first step
     model.set_weights(weights)
     x = (np.random.default_rng(0).random((64, 28, 28, 1)) < 0.3).astype("float32")
     with pytest.warns(DivergedWarning, match="loss became nan"):

@@ -82,7 +82,7 @@ def test_bad_inputs_are_clear_errors(model, catalogue):
         index.similar(x[:2], k=1)
     with pytest.raises(ValueError, match="catalogue labels must have shape"):
         retrieval.LatentIndex(model).fit(x, y[:3])
-    with pytest.raises(ValueError, match=r"lie in \[0.0, 1.0\]"):
+    with pytest.raises(ValueError, match=r"lie in \[0, 1\]"):
         index.query(x[-1:] * 3)
 
 
