@@ -31,6 +31,7 @@ def epochs_logged(out):
         return [int(row["epoch"]) for row in csv.DictReader(f)]
 
 
+@pytest.mark.slow  # test_resumed_run_ends_with_the_weights_of_an_uninterrupted_one covers resume by default
 def test_killed_run_resumes_from_its_last_checkpoint(tmp_path, mnist_dir):
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):

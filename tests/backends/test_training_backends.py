@@ -29,6 +29,7 @@ class Crash(keras.callbacks.Callback):
             raise KeyboardInterrupt("killed after epoch 1")
 
 
+@pytest.mark.slow  # 50 s on TF (tests/test_training.py checks exact resume there); the JAX/torch batteries run it
 def test_train_resumes_with_its_step_counter(tmp_path, mnist_dir):
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):

@@ -40,7 +40,13 @@ def test_every_example_has_a_small_budget():
     assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(set(SMALL) | ELSEWHERE)
 
 
-@pytest.mark.parametrize("script", sorted(SMALL))
+# Kept out of the default run for its 10-minute budget (each takes 10-35 s on 2 cores);
+# `python -m pytest -m slow tests/examples` runs them.
+SLOW = {"anomaly_one_class_out.py", "semi_supervised_m2.py", "linear_probe.py", "beta_vae_traversal.py",
+        "generative_design.py", "augmentation.py"}
+
+
+@pytest.mark.parametrize("script", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW else s for s in sorted(SMALL)])
 def test_example_runs(script, mnist_dir, tmp_path):
     args, figure = SMALL[script]
     if script in ("anomaly_one_class_out.py", "semi_supervised_m2.py"):

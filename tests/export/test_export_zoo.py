@@ -38,6 +38,7 @@ def _float32_runs(out, manifest, graph):
     }
 
 
+@pytest.mark.slow  # 40-50 s per model; tests/test_harness.py checks ONNX parity of every recipe's family
 def test_export_and_parity_in_every_runtime(shipped, mnist_dir, mnist_test, tmp_path):
     name, model, recipe, source = shipped
     out = tmp_path / name

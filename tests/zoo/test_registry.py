@@ -49,7 +49,11 @@ def test_card_registry_and_shipped_files_agree(name):
     assert markdown == cards.render_markdown(card)
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize(
+    "name",
+    # Fashion-MNIST's cards need its TFDS preparation too (30 s): out of the default run.
+    [pytest.param(n, marks=pytest.mark.slow) if zoo.get(n).dataset != "mnist" else n for n in SHIPPED],
+)
 def test_shipped_weights_reproduce_card_on_fixed_slice(name, request):
     """Re-evaluates the card's check slice; same seeds, so only float round-off may differ."""
     from keras_vae.evaluation import evaluate
