@@ -21,6 +21,7 @@ from keras import ops
 
 from keras_vae import likelihoods as likelihoods_lib
 from keras_vae.models.base import VAE
+from keras_vae.models.dense import dense_decoder_body, dense_encoder_body
 
 BODIES = ("dense", "conv", "gru")
 
@@ -93,20 +94,6 @@ class Standardize(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "loc": self.initial_loc, "scale": self.initial_scale}
-
-
-def _encoder_dense(x, hidden_units, activation):
-    h = keras.layers.Flatten(name="flatten")(x)
-    for i, units in enumerate(hidden_units):
-        h = keras.layers.Dense(units, activation=activation, name=f"encoder_dense_{i}")(h)
-    return h
-
-
-def _decoder_dense(h, shape, param_channels, hidden_units, activation):
-    for i, units in enumerate(reversed(hidden_units)):
-        h = keras.layers.Dense(units, activation=activation, name=f"decoder_dense_{i}")(h)
-    h = keras.layers.Dense(shape[0] * param_channels, name="decoder_params")(h)
-    return keras.layers.Reshape((shape[0], param_channels), name="params")(h)
 
 
 def _encoder_conv(x, filters, hidden_units, activation):
@@ -198,7 +185,7 @@ class TimeSeriesVAE(VAE):
         self.standardize = Standardize(self._loc, self._scale, name="standardize")
         h = self.standardize(x)
         if self.body == "dense":
-            return _encoder_dense(h, self.hidden_units, self.activation)
+            return dense_encoder_body(h, self.hidden_units, self.activation)
         if self.body == "conv":
             return _encoder_conv(h, self.filters, self.hidden_units, self.activation)
         return _encoder_gru(h, self.hidden_units)
@@ -206,7 +193,7 @@ class TimeSeriesVAE(VAE):
     def decoder_body(self, features):
         shape, pc = self.image_shape, self.param_channels
         if self.body == "dense":
-            return _decoder_dense(features, shape, pc, self.hidden_units, self.activation)
+            return dense_decoder_body(features, shape, pc, self.hidden_units, self.activation)
         if self.body == "conv":
             return _decoder_conv(features, shape, pc, self.filters, self.hidden_units, self.activation)
         return _decoder_gru(features, shape, pc, self.hidden_units, self.activation)
