@@ -57,7 +57,9 @@ def render_markdown(card):
         "",
         (f"## Held-out figures ({card['images']['holdout']} of the images, held out by seed"
          f"{', binarised with seed 0' if recipe['binarize'] else ''}), in nats" if card.get("images") else
-         f"## Test figures (binarised {dataset_title(recipe['dataset'])} test set, fixed binarisation seed 0), in nats"),
+         f"## Test figures (binarised {dataset_title(recipe['dataset'])} test set, fixed binarisation seed 0), in nats"
+         if recipe['binarize'] else
+         f"## Test figures ({dataset_title(recipe['dataset'])} test set, 8-bit grey levels), in nats"),
         "",
         "| figure | value |",
         "| --- | --- |",
@@ -73,6 +75,8 @@ def render_markdown(card):
             f"| NLL {nll_name}, IWAE k={test['nll_k']}, {test['nll_examples']} random test images (fixed seed) | "
             f"{_fmt(test['nll'])} ± {_fmt(test['nll_stderr'])} (std. error over images) |",
         ]
+        if "nll_bits_per_dim" in test:
+            lines += [f"| the same NLL in bits per dimension | {_fmt(test['nll_bits_per_dim'], 4)} |"]
     if sl:
         lines += [
             f"| check slice: ELBO, {sl['elbo_examples']} random images | {_fmt(sl['test_elbo'], 3)} |",

@@ -187,11 +187,11 @@ def cmd_reconstruct(args):
     import numpy as np
 
     from keras_vae import images
-    from keras_vae.evaluation import binarized_test_set
+    from keras_vae.evaluation import test_set_for
 
     model, recipe = _load_model(args.name)
     dataset = recipe.dataset if recipe else args.dataset
-    x, y = binarized_test_set(dataset, args.data_dir)
+    x, y = test_set_for(model, dataset, args.data_dir)
     if args.n > len(x):
         raise ValueError(f"--n {args.n} is more than the {len(x)} test images of {dataset}")
     x, y = x[: args.n], y[: args.n]
@@ -253,9 +253,9 @@ def cmd_traverse(args):
         label = args.label if model.conditional else None
         base = "z = 0" + (f" (class {label})" if model.conditional else "")
     else:
-        from keras_vae.evaluation import binarized_test_set, subset_indices
+        from keras_vae.evaluation import subset_indices, test_set_for
 
-        images, labels = binarized_test_set(recipe.dataset if recipe else args.dataset, args.data_dir)
+        images, labels = test_set_for(model, recipe.dataset if recipe else args.dataset, args.data_dir)
         index = 0 if args.image_index is None else args.image_index
         if not 0 <= index < len(images):
             raise ValueError(f"--image-index {index} is out of range: the test split has {len(images)} images")

@@ -35,6 +35,18 @@ def binarized_test_set(dataset="mnist", data_dir=None):
     return data.load_images(dataset, "test", data_dir, binarize="fixed", seed=TEST_BINARIZATION_SEED)
 
 
+def test_set_for(model, dataset="mnist", data_dir=None):
+    """The test split a model is scored on: binarised for Bernoulli pixels, else its grey levels in [0, 1]."""
+    if model.likelihood.name == "bernoulli":
+        return binarized_test_set(dataset, data_dir)
+    return data.load_images(dataset, "test", data_dir)
+
+
+def bits_per_dim(nll_nats, model):
+    """An NLL in nats per image as bits per data dimension, the unit of the 8-bit image literature."""
+    return float(nll_nats) / (float(np.prod(model.image_shape)) * math.log(2.0))
+
+
 def subset_indices(total, n, seed=0):
     """``n`` distinct test indices drawn once with ``seed`` (sorted), or all of them."""
     if n >= total:
@@ -95,7 +107,7 @@ def evaluate(
     examples = checks.check_positive_int(examples, "examples")
     k = checks.check_importance_samples(k)
     seed = checks.check_seed(seed)
-    images, labels = arrays if arrays is not None else binarized_test_set(dataset, data_dir)
+    images, labels = arrays if arrays is not None else test_set_for(model, dataset, data_dir)
     checks.check_not_empty(images, "the test set")
     elbo_idx = subset_indices(len(images), len(images) if elbo_examples is None else elbo_examples)
     nll_idx = subset_indices(len(images), examples)
@@ -118,6 +130,8 @@ def evaluate(
     )
     nll_seconds = time.perf_counter() - start - elbo_seconds
     figures = {}
+    if getattr(model.likelihood, "levels", None):
+        figures["nll_bits_per_dim"] = bits_per_dim(np.mean(nll), model)
     if hasattr(model, "classify"):
         predicted = model.predict_labels(images)
         figures["test_error"] = float(np.mean(predicted != labels))
@@ -150,7 +164,7 @@ def card_figures(model, recipe, data_dir=None, verbose=0):
     ``recipe.eval_k`` on ``recipe.eval_examples`` images); ``test_slice`` is the quick
     check slice (``SLICE_EXAMPLES`` images at ``SLICE_K``) that tests re-evaluate.
     """
-    arrays = binarized_test_set(recipe.dataset, data_dir)
+    arrays = test_set_for(model, recipe.dataset, data_dir)
     test = evaluate(model, recipe.dataset, examples=recipe.eval_examples, k=recipe.eval_k, arrays=arrays,
                     verbose=verbose)
     test_slice = evaluate(model, recipe.dataset, examples=SLICE_EXAMPLES, k=SLICE_K, elbo_examples=SLICE_EXAMPLES,

@@ -144,7 +144,8 @@ def _datasets(recipe, images, data_dir, limit, with_labels, counter):
             seed=recipe.seed, data_dir=data_dir, limit=limit, exclude_classes=recipe.exclude_classes, epoch=counter,
         )
     val_ds = data.make_dataset(
-        recipe.dataset, "test", 1000, binarize="fixed", with_labels=with_labels, shuffle=False,
+        recipe.dataset, "test", 1000, binarize="fixed" if recipe.binarize else None, with_labels=with_labels,
+        shuffle=False,
         seed=0, data_dir=data_dir, limit=None if limit is None else max(1000, limit // 6),
         exclude_classes=recipe.exclude_classes,
     )
