@@ -224,6 +224,10 @@ class SemiSupervisedVAE(VAE):
             out.append(ops.convert_to_numpy(-(rec + kl) - math.log(self.num_classes) + entropy))
         return np.concatenate(out) if out else np.zeros((0,), "float32")
 
+    def conditional_log_likelihood(self, x, labels, k=1000, batch_size=64, seed=0):
+        """IWAE estimate of log p(x|y) (``VAE.log_likelihood`` with labels); the marginal sums it over y."""
+        return super().log_likelihood(x, labels, k=k, batch_size=batch_size, seed=seed)
+
     def log_likelihood(self, x, labels=None, k=1000, batch_size=64, seed=0):
         """With labels: IWAE estimate of log p(x|y). Without: log p(x) = logsumexp_y [log p(y) + log p(x|y)].
 
@@ -231,10 +235,10 @@ class SemiSupervisedVAE(VAE):
         so the marginal costs ``num_classes * k`` decoder passes per image.
         """
         if labels is not None:
-            return super().log_likelihood(x, labels, k=k, batch_size=batch_size, seed=seed)
+            return self.conditional_log_likelihood(x, labels, k=k, batch_size=batch_size, seed=seed)
         x = checks.check_images(x, self.image_shape, self.likelihood.value_range)
         c = self.num_classes
-        per_class = super().log_likelihood(
+        per_class = self.conditional_log_likelihood(
             np.repeat(x, c, axis=0), np.tile(np.arange(c, dtype="int32"), len(x)), k=k,
             batch_size=batch_size, seed=seed,
         ).reshape(len(x), c)
