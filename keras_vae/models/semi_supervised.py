@@ -26,7 +26,8 @@ from keras_vae.models.dense import dense_decoder_body, dense_encoder_body
 from keras_vae.models.layers import OneHot
 
 
-def _unpack_semi_supervised(data):
+def unpack_semi_supervised(data):
+    """``(unlabelled images, labelled images, their labels)`` of a semi-supervised batch dict."""
     if isinstance(data, dict) and "labelled_image" in data:
         return data["image"], data["labelled_image"], data["labelled_label"]
     raise ValueError(
@@ -166,7 +167,7 @@ class SemiSupervisedVAE(VAE):
         return super().metrics + [self.classification_tracker, self.accuracy_tracker]
 
     def training_loss(self, data):
-        x_u, x_l, y_l = _unpack_semi_supervised(data)
+        x_u, x_l, y_l = unpack_semi_supervised(data)
         weight = self.kl_weight(self.step_counter.value)
         log_k = math.log(self.num_classes)
         rec_u, kl_u, entropy, _ = self.unlabelled_terms(x_u, training=True)

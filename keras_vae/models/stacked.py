@@ -31,7 +31,7 @@ from keras_vae import likelihoods as likelihoods_lib
 from keras_vae.models import checks
 from keras_vae.models.base import DECODES_PER_CHUNK
 from keras_vae.models.dense import DenseVAE
-from keras_vae.models.semi_supervised import SemiSupervisedVAE, _unpack_semi_supervised
+from keras_vae.models.semi_supervised import SemiSupervisedVAE, unpack_semi_supervised
 
 
 @keras.saving.register_keras_serializable(package="keras_vae")
@@ -103,6 +103,31 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         z1_mean, _ = self.m1.encoder([image])
         return keras.Model(image, self.m2.classifier(z1_mean), name="classifier")
 
+    def classify(self, x, batch_size=512, draws=0, seed=0):
+        """Class probabilities: ``q(y|z1)`` at the mean of ``q(z1|x)``, or averaged over its draws.
+
+        Args:
+            x: images (batch, *image_shape).
+            batch_size: images per pass.
+            draws: 0 (default) evaluates the classifier at the mean of ``q(z1|x)``; n > 0
+                gives the Monte Carlo ``E_q(z1|x)[q(y|z1)]`` over n draws of z1.
+            seed: seed of those draws.
+        """
+        if not draws:
+            return super().classify(x, batch_size)
+        draws = checks.check_positive_int(draws, "draws")
+        x = checks.check_images(x, self.image_shape, self.likelihood.value_range)
+        generator = checks.seed_generator(seed)
+        out = []
+        for s in self._batches(len(x), batch_size):
+            z1_mean, z1_log_var = self.m1.posterior(x[s])
+            total = 0.0
+            for _ in range(draws):
+                z1 = self.m1.reparameterize(z1_mean, z1_log_var, seed=generator)
+                total = total + ops.softmax(self.m2.classifier(z1), axis=-1)
+            out.append(ops.convert_to_numpy(total / draws))
+        return np.concatenate(out) if out else np.zeros((0, self.num_classes), "float32")
+
     # ----- the bounds ----------------------------------------------------------------------
     def m1_terms(self, x, training=False, seed=None, at_mean=False):
         """One draw ``z1 ~ q(z1|x)`` (its mean if ``at_mean``) and M1's pieces at it.
@@ -153,7 +178,7 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         The gradient stops at z1, so each part follows its own objective; the logged
         ``elbo`` is the stacked bound on log p(x) of the unlabelled images.
         """
-        x_u, x_l, y_l = _unpack_semi_supervised(data)
+        x_u, x_l, y_l = unpack_semi_supervised(data)
         z1_u, (mean_u, log_var_u), rec_u, log_q_u = self.m1_terms(x_u, training=True)
         m1_loss = ops.mean(rec_u) + self.kl_penalty(likelihoods_lib.gaussian_kl(mean_u, log_var_u),
                                                     self.step_counter.value)

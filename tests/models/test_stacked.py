@@ -43,6 +43,11 @@ def test_parts_and_the_bound_at_the_posterior_means(binary_images):
     z1 = model.m2.likelihood.mean(model.m2.decode_params(z2_mean, y))
     np.testing.assert_allclose(model.decode(z2_mean, y), model.m1.decode(keras.ops.convert_to_numpy(z1)), atol=1e-6)
     np.testing.assert_array_equal(model.predict_labels(x), model.m2.predict_labels(z1_mean))
+    # The Monte Carlo q(y|x) averages q(y|z1) over draws of z1: probabilities, reproducible by seed.
+    mc = model.classify(x, draws=3, seed=0)
+    np.testing.assert_allclose(mc.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(mc, model.classify(x, draws=3, seed=0))
+    assert not np.allclose(mc, model.classify(x))
     assert keras.ops.convert_to_numpy(params).shape == x.shape
 
 
@@ -58,15 +63,14 @@ def test_m1_never_sees_a_label_and_m2_only_the_given_ones(binary_images):
             model.m2.seed_generator.state.assign([0, 0])
             loss, _ = model.training_loss(batch(x, labels))
         grads = tape.gradient(loss, model.trainable_variables)
-        return {v.path: g for v, g in zip(model.trainable_variables, grads) if g is not None}
+        return {id(v): g for v, g in zip(model.trainable_variables, grads)}
 
     a, b = gradients(np.array([0, 1])), gradients(np.array([7, 3]))
-    m1 = [p for p in a if p.startswith("m1/")]
-    m2 = [p for p in a if p.startswith("m2/")]
-    assert m1 and m2 and set(a) == set(b)
-    for p in m1:
-        np.testing.assert_allclose(a[p], b[p], atol=1e-6, err_msg=p)
-    assert any(not np.allclose(a[p], b[p]) for p in m2)
+    m1, m2 = [id(v) for v in model.m1.trainable_variables], [id(v) for v in model.m2.trainable_variables]
+    assert set(a) == set(m1) | set(m2)  # the model's weights are the two parts'
+    for key in m1:
+        np.testing.assert_allclose(a[key], b[key], atol=1e-6)
+    assert any(not np.allclose(a[key], b[key]) for key in m2)
     with pytest.raises(ValueError, match="labelled_image"):
         model.training_loss(x)
 
@@ -77,10 +81,10 @@ def test_train_steps_raise_the_stacked_bound_and_round_trip(binary_images, tmp_p
     x = np.repeat(binary_images, 4, axis=0)
     data = batch(x, np.arange(len(x) - 6) % 10)
     before = model.elbo(x, seed=0).mean()
-    model.compile(optimizer=keras.optimizers.Adam(1e-2))
-    for _ in range(15):
+    model.compile(optimizer=keras.optimizers.Adam(2e-2))
+    for _ in range(8):
         logs = model.train_step(data)
-    assert int(model.step_counter.value) == 15 and np.isfinite(float(logs["elbo"]))
+    assert int(model.step_counter.value) == 8 and np.isfinite(float(logs["elbo"]))
     assert model.elbo(x, seed=0).mean() > before + 5.0
     # Both bounds are of the stacked model: the IWAE estimate is on average above the one-draw bound.
     assert model.log_likelihood(x[:4], k=30).mean() > model.elbo(x[:4], seed=1).mean() - 1.0
