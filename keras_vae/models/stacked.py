@@ -144,7 +144,7 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         return z1, (z1_mean, z1_log_var), reconstruction, log_q
 
     def labelled_terms(self, x, labels, training=False):
-        """Per-example ``(-log p(x|z1), log q(z1|x) + M2's -log p(z1|y, z2) + KL(q(z2) || p(z2)))`` at one draw of z1."""
+        """Per-example ``(-log p(x|z1), log q(z1|x) - log p(z1|y, z2) + KL(q(z2|z1, y) || p(z2)))``, one draw of z1."""
         z1, _, reconstruction, log_q = self.m1_terms(x, training)
         rec2, kl2 = self.m2.labelled_terms(z1, labels, training)
         return reconstruction, log_q + rec2 + kl2
