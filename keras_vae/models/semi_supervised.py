@@ -26,7 +26,8 @@ from keras_vae.models.dense import dense_decoder_body, dense_encoder_body
 from keras_vae.models.layers import OneHot
 
 
-def _unpack_semi_supervised(data):
+def unpack_semi_supervised(data):
+    """``(unlabelled images, labelled images, their labels)`` of a semi-supervised batch dict."""
     if isinstance(data, dict) and "labelled_image" in data:
         return data["image"], data["labelled_image"], data["labelled_label"]
     raise ValueError(
@@ -166,7 +167,7 @@ class SemiSupervisedVAE(VAE):
         return super().metrics + [self.classification_tracker, self.accuracy_tracker]
 
     def training_loss(self, data):
-        x_u, x_l, y_l = _unpack_semi_supervised(data)
+        x_u, x_l, y_l = unpack_semi_supervised(data)
         weight = self.kl_weight(self.step_counter.value)
         log_k = math.log(self.num_classes)
         rec_u, kl_u, entropy, _ = self.unlabelled_terms(x_u, training=True)
@@ -224,6 +225,10 @@ class SemiSupervisedVAE(VAE):
             out.append(ops.convert_to_numpy(-(rec + kl) - math.log(self.num_classes) + entropy))
         return np.concatenate(out) if out else np.zeros((0,), "float32")
 
+    def conditional_log_likelihood(self, x, labels, k=1000, batch_size=64, seed=0):
+        """IWAE estimate of log p(x|y) (``VAE.log_likelihood`` with labels); the marginal sums it over y."""
+        return super().log_likelihood(x, labels, k=k, batch_size=batch_size, seed=seed)
+
     def log_likelihood(self, x, labels=None, k=1000, batch_size=64, seed=0):
         """With labels: IWAE estimate of log p(x|y). Without: log p(x) = logsumexp_y [log p(y) + log p(x|y)].
 
@@ -231,10 +236,10 @@ class SemiSupervisedVAE(VAE):
         so the marginal costs ``num_classes * k`` decoder passes per image.
         """
         if labels is not None:
-            return super().log_likelihood(x, labels, k=k, batch_size=batch_size, seed=seed)
+            return self.conditional_log_likelihood(x, labels, k=k, batch_size=batch_size, seed=seed)
         x = checks.check_images(x, self.image_shape, self.likelihood.value_range)
         c = self.num_classes
-        per_class = super().log_likelihood(
+        per_class = self.conditional_log_likelihood(
             np.repeat(x, c, axis=0), np.tile(np.arange(c, dtype="int32"), len(x)), k=k,
             batch_size=batch_size, seed=seed,
         ).reshape(len(x), c)
