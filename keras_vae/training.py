@@ -151,6 +151,27 @@ def _datasets(recipe, images, data_dir, limit, with_labels, counter):
     return train_ds, val_ds, labelled, None
 
 
+def _token_datasets(recipe, model, limit, counter):
+    """(train_ds, val_ds, None, test arrays) of a token-sequence recipe (MOSES molecules).
+
+    Training reads a seeded random subset of ``limit`` (default ``recipe.train_examples``)
+    MOSES training molecules; validation and the card's figures use a seeded random
+    ``recipe.eval_examples`` of the MOSES test set.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from keras_vae.data import moses
+
+    if recipe.dataset != "moses":
+        raise ValueError(f"recipe {recipe.name!r}: token models train on dataset 'moses', got {recipe.dataset!r}")
+    train_ds = moses.make_dataset(model, "train", recipe.batch_size, seed=recipe.seed,
+                                  limit=limit or recipe.train_examples, epoch=counter)
+    test_ids, _, _ = moses.load_tokens(model, "test", limit=recipe.eval_examples, seed=0)
+    val_ds = tf.data.Dataset.from_tensor_slices(test_ids).batch(1000)
+    return train_ds, val_ds, None, (test_ids, np.zeros(len(test_ids), "int32"))
+
+
 def _remove_if_unstarted(out, created):
     """After a failure: delete a run folder this call created if no epoch was checkpointed."""
     if created and out.is_dir() and not (out / "checkpoint").exists():
@@ -217,7 +238,10 @@ def train(
     counter = data.EpochCounter()
     # Everything that can fail on bad input (data folder, recipe) fails before the run
     # folder exists.
-    train_ds, val_ds, labelled, holdout = _datasets(recipe, images, data_dir, limit, model.conditional, counter)
+    if getattr(model, "data_kind", "images") == "tokens":
+        train_ds, val_ds, labelled, holdout = _token_datasets(recipe, model, limit, counter)
+    else:
+        train_ds, val_ds, labelled, holdout = _datasets(recipe, images, data_dir, limit, model.conditional, counter)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -234,7 +258,7 @@ def train(
         "command": command or f"keras-vae train {recipe.name} --out {out}",
         "seed": recipe.seed,
         "epochs": epochs,
-        "train_examples": limit or "all",
+        "train_examples": limit or recipe.train_examples or "all",
         "train_seconds": round(train_seconds, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {keras.backend.backend()}",
         "versions": cards.package_versions(),
