@@ -24,7 +24,7 @@ PACKAGES = {
     "torch": ("torch", "backends"),
     "rdkit": ("rdkit", "molecules"),
     "selfies": ("selfies", "molecules"),
-    "fcd_torch": ("fcd-torch", "molecules"),
+    "fcd_torch": ("fcd-torch", "fcd"),
 }
 
 

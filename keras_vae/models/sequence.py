@@ -69,7 +69,10 @@ class SequenceVAE(VAE):
         self.filters = tuple(int(f) for f in filters)
         if kwargs.get("num_classes") is not None:
             raise ValueError("SequenceVAE is unconditional (num_classes must be None)")
-        super().__init__(image_shape=(self.max_length,), likelihood=likelihoods_lib.Categorical(PAD_ID), **kwargs)
+        likelihood = likelihoods_lib.get(likelihood or likelihoods_lib.Categorical(PAD_ID))
+        if not isinstance(likelihood, likelihoods_lib.Categorical) or likelihood.pad_id != PAD_ID:
+            raise ValueError(f"SequenceVAE's likelihood is Categorical(pad_id={PAD_ID}), got {likelihood!r}")
+        super().__init__(image_shape=(self.max_length,), likelihood=likelihood, **kwargs)
 
     # ----- bodies ------------------------------------------------------------------------
     def encoder_body(self, x):
@@ -212,7 +215,6 @@ class SequenceVAE(VAE):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("likelihood")
         config.update(
             vocabulary=list(self.vocab.tokens),
             notation=self.notation,
