@@ -31,8 +31,9 @@ def main(argv=None):
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--diversity-sample", type=int, default=10000, help="valid molecules in IntDiv")
     parser.add_argument("--snn-sample", type=int, default=2000, help="valid molecules in SNN (each vs all test)")
-    parser.add_argument("--filters-sample", type=int, default=5000, help="valid molecules checked by the filters")
-    parser.add_argument("--no-fcd", action="store_true", help="skip FCD/Test")
+    parser.add_argument("--filters-sample", type=int, default=2000, help="valid molecules checked by the filters")
+    parser.add_argument("--fcd-sample", type=int, default=2000, help="valid molecules in FCD")
+    parser.add_argument("--no-fcd", action="store_true", help="skip FCD/Test (and its test-set floor)")
     parser.add_argument("--no-optimize", action="store_true", help="skip the latent-space QED search")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--grid", help="draw the first 20 samples into this PNG")
@@ -56,7 +57,12 @@ def main(argv=None):
         print(f"wrote {args.grid}")
     train = moses.read_split("train")
     figures = metrics.moses_metrics(smiles, train, diversity_sample=args.diversity_sample, snn_sample=args.snn_sample,
-                                    filters_sample=args.filters_sample, fcd=not args.no_fcd, seed=args.seed)
+                                    filters_sample=args.filters_sample, fcd=not args.no_fcd, fcd_sample=args.fcd_sample,
+                                    seed=args.seed)
+    if "FCD/Test" in figures:
+        figures["FCD/Test floor"] = metrics.fcd_floor(args.fcd_sample, seed=args.seed)
+        figures["notes"].append(f"FCD/Test floor: {args.fcd_sample} random MOSES test molecules score "
+                                f"{figures['FCD/Test floor']:.3f} against the test statistics (sampling noise alone)")
     figures.update(sample_seconds=round(sample_seconds, 1), temperature=args.temperature, seed=args.seed)
     print(f"\n{'metric':12s} {'this model':>10s} {'MOSES VAE':>10s}")
     for key, ref in metrics.MOSES_VAE.items():
