@@ -138,7 +138,10 @@ class SequenceVAE(VAE):
         Args:
             z: latent codes (n, latent_dim).
             temperature: 0 picks the most likely token (greedy); > 0 samples from
-                ``softmax(logits / temperature)``. ``<pad>`` and ``<bos>`` are never emitted.
+                ``softmax(logits / temperature)``. ``<pad>`` and ``<bos>`` are never emitted,
+                nor ``<eos>`` first: the empty sequence is no molecule, so generation draws
+                from the model's distribution conditioned on at least one token (what
+                rejecting empty draws would give).
             seed: seed of the token draws (temperature > 0).
             batch_size: codes decoded together.
         """
@@ -160,7 +163,7 @@ class SequenceVAE(VAE):
                 h, state = cell(ops.concatenate([e, zb], axis=-1), state)
                 state = state[0] if isinstance(state, (list, tuple)) else state
                 logits = ops.convert_to_numpy(layers["logits"](h)).astype("float64")
-                logits[:, [PAD_ID, BOS_ID]] = -np.inf
+                logits[:, [PAD_ID, BOS_ID] + ([EOS_ID] if t == 0 else [])] = -np.inf
                 if temperature == 0:
                     token = np.argmax(logits, axis=-1).astype("int32")
                 else:
