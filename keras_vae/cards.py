@@ -26,6 +26,47 @@ def _fmt(value, digits=2):
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def _molecule_lines(card):
+    """A token recipe's figures: nats per molecule on held-out MOSES test molecules, then the MOSES metrics."""
+    test, sl, last = card.get("test", {}), card.get("test_slice", {}), card.get("final_epoch", {})
+    lines = ["## Test figures (a seeded random subset of the MOSES test molecules), in nats per molecule", "",
+             "| figure | value |", "| --- | --- |"]
+    if test:
+        lines += [
+            f"| ELBO ({test['elbo_examples']} test molecules, 1 sample) | {_fmt(test['test_elbo'])} |",
+            f"| NLL -log p(x), IWAE k={test['nll_k']}, {test['nll_examples']} test molecules | "
+            f"{_fmt(test['nll'])} ± {_fmt(test['nll_stderr'])} (std. error over molecules) |",
+        ]
+    if last.get("val_kl"):
+        lines += [f"| KL(q(z\|x) \|\| p(z)) per molecule, last epoch's validation | {_fmt(float(last['val_kl']))} |"]
+    if sl:
+        lines += [
+            f"| check slice: ELBO, {sl['elbo_examples']} molecules | {_fmt(sl['test_elbo'], 3)} |",
+            f"| check slice: NLL, k={sl['nll_k']}, {sl['nll_examples']} molecules | {_fmt(sl['nll'], 3)} |",
+        ]
+    moses = card.get("moses")
+    if moses:
+        from keras_vae.molecules.metrics import MOSES_VAE
+
+        lines += ["", f"## MOSES metrics of {moses['n']:,} sampled molecules (temperature {moses['temperature']}, "
+                      f"seed {moses['seed']})", "", "| metric | this model | MOSES paper's VAE |", "| --- | --- | --- |"]
+        lines += [f"| {k} | {moses[k]:.3f} | {v:.3f} |" for k, v in MOSES_VAE.items() if k in moses]
+        lines += [""] + [f"- {note}" for note in moses["notes"]]
+        lines += [f"- command: `{moses['command']}`"] if moses.get("command") else []
+    search = card.get("qed_search")
+    if search:
+        lines += ["", "## Property optimisation in latent space (QED)", "",
+                  f"Training median QED {search['median']:.3f} (of {search['encode_examples']} encoded training "
+                  f"molecules); an MLP z -> QED reaches R^2 {search['predictor_r2']:.2f} on a held-out fifth; "
+                  f"a hill climb from {search['starts']} training molecules (mean QED {search['starts_mean']:.3f}) "
+                  f"over {search['steps']} rounds decoded {search['decoded']} distinct molecules, "
+                  f"{search['found_count']} of them new and above the median. Best:", "",
+                  "| QED | SMILES |", "| --- | --- |"]
+        lines += [f"| {v:.3f} | `{s}` |" for s, v in search["found"][:5]]
+    return lines + ["", "Reproduce the metrics: `python examples/molecules_moses.py` (needs keras-vae[molecules] and "
+                        "molsets)", ""]
+
+
 def render_markdown(card):
     test = card.get("test", {})
     sl = card.get("test_slice", {})
@@ -55,6 +96,10 @@ def render_markdown(card):
           if card.get("labelled_examples") else []),
         *([f"- note: {card['note']}"] if card.get("note") else []),
         "",
+    ]
+    if recipe["dataset"] == "moses":
+        return "\n".join(lines + _molecule_lines(card))
+    lines += [
         (f"## Held-out figures ({card['images']['holdout']} of the images, held out by seed"
          f"{', binarised with seed 0' if recipe['binarize'] else ''}), in nats" if card.get("images") else
          f"## Test figures (binarised {dataset_title(recipe['dataset'])} test set, fixed binarisation seed 0), in nats"

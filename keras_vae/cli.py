@@ -164,8 +164,15 @@ def cmd_sample(args):
     from keras_vae import images
 
     model, _ = _load_model(args.name)
+    if getattr(model, "data_kind", "images") == "tokens":  # molecules: SMILES on stdout, --out draws them
+        from keras_vae.molecules.sampling import print_samples
+
+        return print_samples(model, args.n, args.seed, args.temperature, args.out)
     from keras_vae.models import checks
 
+    if args.temperature is not None:
+        raise ValueError("--temperature applies to molecule models only")
+    args.out = args.out or "samples.png"
     checks.check_sample_count(args.n, model.image_shape, "--n")
     if model.conditional:
         # One row per class, args.n images spread over the rows.
@@ -278,7 +285,7 @@ def cmd_traverse(args):
 
 
 def build_parser():
-    from keras_vae.cli_args import OneLineParser, non_negative_int, positive_int, seed
+    from keras_vae.cli_args import OneLineParser, non_negative_float, non_negative_int, positive_int, seed
 
     parser = OneLineParser(prog="keras-vae", description="A Keras 3 model zoo of variational autoencoders.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -328,11 +335,15 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="also print the figures as JSON")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("sample", help="a PNG grid of samples (one row per class for conditional models)")
+    p = sub.add_parser("sample", help="a PNG grid of samples (one row per class for conditional models); "
+                                      "molecule models print SMILES")
     p.add_argument("name", help="zoo name or path to a .keras model")
     p.add_argument("--n", type=positive_int, default=64)
     p.add_argument("--seed", type=seed, default=0)
-    p.add_argument("--out", default="samples.png")
+    p.add_argument("--out", help="PNG file (default samples.png; molecule models: a drawing of the molecules, "
+                                 "only if given)")
+    p.add_argument("--temperature", type=non_negative_float,
+                   help="molecule models: token sampling temperature (default 1; 0 is greedy)")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("reconstruct", help="a PNG of test images and their reconstructions")

@@ -79,6 +79,14 @@ def positive_float(text):
     return value
 
 
+def non_negative_float(text):
+    """A finite number >= 0 (a temperature)."""
+    value = _float(text, "a number")
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
 def unit_float(text):
     """A number in [0, 1] (a score threshold, a rate)."""
     value = _float(text, "a number in [0, 1]")

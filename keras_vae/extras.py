@@ -22,6 +22,9 @@ PACKAGES = {
     "scipy": ("scipy", "compression"),
     "jax": ("jax", "backends"),
     "torch": ("torch", "backends"),
+    "rdkit": ("rdkit", "molecules"),
+    "selfies": ("selfies", "molecules"),
+    "fcd_torch": ("fcd-torch", "fcd"),
 }
 
 

@@ -185,7 +185,45 @@ class DiscretizedLogistic(Likelihood):
         return {"levels": self.levels, "min_log_scale": self.min_log_scale}
 
 
-_REGISTRY = {cls.name: cls for cls in (Bernoulli, Gaussian, DiscretizedLogistic)}
+@keras.saving.register_keras_serializable(package="keras_vae")
+class Categorical(Likelihood):
+    """One categorical token per sequence position, parameterised by logits over the vocabulary.
+
+    ``x`` holds integer token ids (any numeric dtype; a float id is cast) of shape
+    (..., length); ``params`` the logits (..., length, vocabulary). A position holding
+    ``pad_id`` is padding after the end token and contributes 0, so ``log_prob`` over
+    ``event_ndims=1`` is ``log p(sequence)`` in nats: the sum of ``log softmax`` of each
+    real token up to and including the end token.
+
+    Args:
+        pad_id: token id of padding (masked out).
+
+    Example:
+    >>> Categorical().elementwise_log_prob(tokens, logits)  # (batch, length)
+    """
+
+    name = "categorical"
+    param_channels = 1
+    value_range = None
+
+    def __init__(self, pad_id=0):
+        self.pad_id = int(pad_id)
+
+    def elementwise_log_prob(self, x, params):
+        ids = ops.cast(x, "int32")
+        log_p = ops.log_softmax(params, axis=-1)
+        picked = ops.sum(ops.one_hot(ids, ops.shape(params)[-1], dtype=log_p.dtype) * log_p, axis=-1)
+        return picked * ops.cast(ops.not_equal(ids, self.pad_id), log_p.dtype)
+
+    def mean(self, params):
+        """Token probabilities (softmax of the logits), shape of ``params``."""
+        return ops.softmax(params, axis=-1)
+
+    def get_config(self):
+        return {"pad_id": self.pad_id}
+
+
+_REGISTRY = {cls.name: cls for cls in (Bernoulli, Gaussian, DiscretizedLogistic, Categorical)}
 
 
 def get(identifier):

@@ -152,6 +152,38 @@ def _datasets(recipe, images, data_dir, limit, with_labels, counter):
     return train_ds, val_ds, labelled, None
 
 
+def _token_datasets(recipe, model, limit, counter):
+    """(train_ds, val_ds, None, test arrays) of a token-sequence recipe (MOSES molecules).
+
+    Training reads a seeded random subset of ``limit`` (default ``recipe.train_examples``)
+    MOSES training molecules; validation and the card's figures use a seeded random
+    ``recipe.eval_examples`` of the MOSES test set.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from keras_vae.data import moses
+
+    if recipe.dataset != "moses":
+        raise ValueError(f"recipe {recipe.name!r}: token models train on dataset 'moses', got {recipe.dataset!r}")
+    train_ds = moses.make_dataset(model, "train", recipe.batch_size, seed=recipe.seed,
+                                  limit=limit or recipe.train_examples, epoch=counter)
+    test_ids, _, _ = moses.load_tokens(model, "test", limit=recipe.eval_examples, seed=0)
+    val_ds = tf.data.Dataset.from_tensor_slices(test_ids).batch(1000)
+    return train_ds, val_ds, None, (test_ids, np.zeros(len(test_ids), "int32"))
+
+
+# A token recipe's check slice (tests re-evaluate it against the card): ELBO and IWAE on this many
+# of its held-out test molecules, at k = TOKEN_SLICE_K.
+TOKEN_SLICE_EXAMPLES, TOKEN_SLICE_K = 50, 10
+
+
+def token_test_slice(model, holdout):
+    """The card's check slice of a token recipe, from its held-out test arrays."""
+    n = min(TOKEN_SLICE_EXAMPLES, len(holdout[0]))
+    return run_evaluation(model, examples=n, k=TOKEN_SLICE_K, elbo_examples=n, arrays=holdout)
+
+
 def _remove_if_unstarted(out, created):
     """After a failure: delete a run folder this call created if no epoch was checkpointed."""
     if created and out.is_dir() and not (out / "checkpoint").exists():
@@ -218,7 +250,10 @@ def train(
     counter = data.EpochCounter()
     # Everything that can fail on bad input (data folder, recipe) fails before the run
     # folder exists.
-    train_ds, val_ds, labelled, holdout = _datasets(recipe, images, data_dir, limit, model.conditional, counter)
+    if getattr(model, "data_kind", "images") == "tokens":
+        train_ds, val_ds, labelled, holdout = _token_datasets(recipe, model, limit, counter)
+    else:
+        train_ds, val_ds, labelled, holdout = _datasets(recipe, images, data_dir, limit, model.conditional, counter)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -235,7 +270,7 @@ def train(
         "command": command or f"keras-vae train {recipe.name} --out {out}",
         "seed": recipe.seed,
         "epochs": epochs,
-        "train_examples": limit or "all",
+        "train_examples": limit or recipe.train_examples or "all",
         "train_seconds": round(train_seconds, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {keras.backend.backend()}",
         "versions": cards.package_versions(),
@@ -253,6 +288,8 @@ def train(
     if evaluate and holdout is not None:
         card["test"] = run_evaluation(shipped, examples=min(recipe.eval_examples, len(holdout[0])),
                                       k=recipe.eval_k, arrays=holdout)
+        if images is None:  # a token recipe's held-out test molecules: the quick slice tests re-evaluate
+            card["test_slice"] = token_test_slice(shipped, holdout)
     elif evaluate:
         card["test"], card["test_slice"] = card_figures(shipped, recipe, data_dir, verbose=1 if verbose else 0)
     card["weights_sha256"] = sha256(out / WEIGHTS_FILE)

@@ -114,3 +114,21 @@ def mock_tfds(no_data):
 
     with stack:
         yield make
+
+
+@pytest.fixture(scope="session")
+def moses_test():
+    """The held-out MOSES test molecules of ``selfies_moses`` as (token ids, zero labels), as training made them."""
+    pytest.importorskip("rdkit")
+    pytest.importorskip("selfies")
+    from keras_vae import zoo
+    from keras_vae.data import moses
+    from keras_vae.extras import MissingExtraError
+
+    try:
+        moses.molsets_dir()
+    except MissingExtraError as e:
+        pytest.skip(str(e))
+    recipe = zoo.get("selfies_moses")
+    ids, _, _ = moses.load_tokens(recipe.build(), "test", limit=recipe.eval_examples, seed=0)
+    return ids, np.zeros(len(ids), "int32")

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 # Widths that replace a recipe's own in its tiny variant; every other argument is kept.
-TINY_WIDTHS = {"filters": (4, 8), "classifier_units": (16,), "m1_hidden_units": (16,)}
+TINY_WIDTHS = {"filters": (4, 8), "classifier_units": (16,), "m1_hidden_units": (16,), "units": 16, "embedding_dim": 8}
 
 
 def tiny_models():
@@ -37,13 +37,19 @@ def tiny_recipe_model(name):
     from keras_vae import data, models, zoo
 
     recipe = zoo.get(name)
-    args = {"image_shape": data.get(recipe.dataset).image_shape, **recipe.model_args}
+    cls = getattr(models, recipe.model)
+    tokens = getattr(cls, "data_kind", "images") == "tokens"  # a sequence model's length is its own argument
+    args = {**({} if tokens else {"image_shape": data.get(recipe.dataset).image_shape}), **recipe.model_args}
     for key, value in TINY_WIDTHS.items():
         if key in args:
             args[key] = value
     if "hidden_units" in args:
         args["hidden_units"] = 16 if isinstance(args["hidden_units"], int) else (16,)
-    return getattr(models, recipe.model)(**args)
+    return cls(**args)
+
+
+def is_token_model(model):
+    return getattr(model, "data_kind", "images") == "tokens"
 
 
 def labels_for(model, n):
@@ -51,12 +57,46 @@ def labels_for(model, n):
 
 
 def binary_images(model, n, seed=0):
+    """A batch of data for ``model``: binary images, or random token sequences for a token model."""
     rng = np.random.default_rng(seed)
+    if is_token_model(model):
+        return token_sequences(model, n, rng)
     return (rng.random((n,) + model.image_shape) < 0.3).astype("float32")
+
+
+def token_sequences(model, n, rng):
+    """Random molecules' ids: tokens, <eos>, padding (float32, as the model takes them)."""
+    from keras_vae.molecules.tokens import EOS_ID
+
+    x = np.zeros((n, model.max_length), "float32")
+    for i in range(n):
+        length = int(rng.integers(1, model.max_length))
+        x[i, :length] = rng.integers(3, model.vocab.size, length)
+        x[i, length] = EOS_ID
+    return x
+
+
+def run_token_shape_test(model, x):
+    """A token model's API: SMILES out of decode/reconstruct/sample, scores in nats, determinism."""
+    z_mean, z_log_var = model.encode(x)
+    assert z_mean.shape == z_log_var.shape == (len(x), model.latent_dim)
+    decoded = model.decode(z_mean)
+    assert len(decoded) == len(x) and all(s is None or isinstance(s, str) for s in decoded)
+    assert model.reconstruct(x) == decoded
+    samples = model.sample(5, seed=3)
+    assert len(samples) == 5 and samples == model.sample(5, seed=3)
+    elbo = model.elbo(x)
+    ll = model.log_likelihood(x, k=20)
+    assert elbo.shape == ll.shape == (len(x),)
+    assert np.all(np.isfinite(ll)) and np.all(ll < 0)  # log-probabilities of discrete sequences
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.posterior(x)[0]), z_mean, rtol=1e-6, atol=1e-6)
+    assert np.mean(ll) > np.mean(elbo) - 1.0
 
 
 def run_shape_test(model, x):
     """Shapes, ranges and determinism of the whole inference API."""
+    if is_token_model(model):
+        return run_token_shape_test(model, x)
     y = labels_for(model, len(x))
     z_mean, z_log_var = model.encode(x, y)
     assert z_mean.shape == z_log_var.shape == (len(x), model.latent_dim)

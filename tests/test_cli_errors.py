@@ -32,6 +32,8 @@ MORE = [
     (["traverse", "conv_mnist", "--steps", "1"], "steps"),
     (["detect", "series.csv", "--threshold", "1.5", "--out", "scores.csv"], "--threshold"),
     (["compress", "conv_mnist", "x.npy", "--lossy-step", "-1", "--out", "x.kvz"], "--lossy-step"),
+    (["sample", "selfies_moses", "--temperature", "-1"], "--temperature"),
+    (["sample", "conv_mnist", "--temperature", "0.5"], "--temperature"),
 ]
 
 

@@ -37,7 +37,11 @@ def test_keras_round_trip(case, tmp_path):
 @pytest.mark.parametrize("case", CASES)
 def test_onnx_export_parity_at_two_batch_sizes(case, tmp_path):
     pytest.importorskip("tf2onnx")
-    run_export_parity_test(make(case), tmp_path / "export", batches=(1, 5))
+    model = make(case)
+    if model.context_input() is not None:
+        pytest.skip("autoregressive decoder: the exported graphs take z alone and generation is a Python loop "
+                    "over GRU steps (SequenceVAE); its export is refused with a clear error (tests/molecules)")
+    run_export_parity_test(model, tmp_path / "export", batches=(1, 5))
 
 
 @pytest.mark.parametrize("name", zoo.list())

@@ -147,7 +147,7 @@ class EpochCounter:
 class _Stream:
     """uint8 arrays served as batches of one epoch, keyed by ``(seed, epoch, pass, batch)``."""
 
-    def __init__(self, images, labels, batch_size, seed, shuffle, dynamic, with_labels=True):
+    def __init__(self, images, labels, batch_size, seed, shuffle, dynamic, with_labels=True, scale=255.0):
         import tensorflow as tf
 
         from keras_vae.models import checks
@@ -160,6 +160,7 @@ class _Stream:
         )
         self.images, self.labels = tf.constant(images), tf.constant(np.asarray(labels, "int32"))
         self.key = tf.constant([int(seed) % (2**31 - 1), 0], tf.int64)
+        self.scale = float(scale)
 
     @property
     def steps(self):
@@ -179,7 +180,7 @@ class _Stream:
     def _to_batch(self, idx, batch_key):
         import tensorflow as tf
 
-        x = tf.cast(tf.gather(self.images, idx), tf.float32) / 255.0
+        x = tf.cast(tf.gather(self.images, idx), tf.float32) / self.scale
         if self.dynamic:
             x = tf.cast(tf.random.stateless_uniform(tf.shape(x), seed=batch_key) < x, tf.float32)
         y = tf.gather(self.labels, idx)
@@ -194,7 +195,9 @@ class _Stream:
         return ds.map(self._to_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
-def epoch_dataset(images, labels, batch_size, seed=0, shuffle=True, dynamic=False, with_labels=True, epoch=None):
+def epoch_dataset(
+    images, labels, batch_size, seed=0, shuffle=True, dynamic=False, with_labels=True, epoch=None, scale=255.0
+):
     """Batches of ``(images in [0, 1], labels)`` from uint8 arrays, a pure function of (seed, epoch).
 
     Each epoch ``e`` draws its order with ``stateless_shuffle`` keyed by ``(seed, e)``
@@ -213,10 +216,12 @@ def epoch_dataset(images, labels, batch_size, seed=0, shuffle=True, dynamic=Fals
         with_labels: yield ``(images, labels)``, else images only.
         epoch: an ``EpochCounter`` shared with the training loop; None makes one that
             counts passes from 0.
+        scale: the stored values are divided by it (255 maps uint8 pixels to [0, 1]; 1
+            serves integer token ids as they are, as float32).
     """
     import tensorflow as tf
 
-    stream = _Stream(images, labels, batch_size, seed, shuffle, dynamic, with_labels)
+    stream = _Stream(images, labels, batch_size, seed, shuffle, dynamic, with_labels, scale)
     counter = epoch if epoch is not None else EpochCounter()
     ds = tf.data.Dataset.range(1).flat_map(lambda _: stream.epoch(counter.next_epoch()))
     return ds.apply(tf.data.experimental.assert_cardinality(stream.steps)).prefetch(tf.data.AUTOTUNE)

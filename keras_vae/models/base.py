@@ -116,8 +116,28 @@ class VAE(TrainStep, keras.Model):
         raise NotImplementedError
 
     def decoder_body(self, features):
-        """Maps flat features to likelihood parameters of shape (h, w, param_channels)."""
+        """Maps flat features to likelihood parameters of shape (h, w, param_channels).
+
+        A family whose ``context_input`` is not None receives the context tensor as a
+        second argument: ``decoder_body(features, context)``.
+        """
         raise NotImplementedError
+
+    # ----- decoder context: the data a decoder sees besides z (None for most families) -----
+    def context_input(self):
+        """A ``keras.Input`` for the decoder's context, or None (the decoder sees z alone).
+
+        An autoregressive decoder (``SequenceVAE``'s GRU, a PixelCNN) models x one element at
+        a time given the previous ones; in training it reads them from the data (teacher
+        forcing). Such a family returns the context's input here and derives it from x in
+        ``decoder_context``; ``bound_terms``, ``posterior_draws`` and ``call`` pass it on, so
+        the one training step, ``elbo`` and the IWAE ``log_likelihood`` need nothing else.
+        """
+        return None
+
+    def decoder_context(self, x):
+        """The decoder's context for data ``x`` (e.g. x shifted right by one), or None."""
+        return None
 
     def _label_input(self):
         return keras.Input(shape=(), dtype="int32", name="label")
@@ -140,7 +160,10 @@ class VAE(TrainStep, keras.Model):
             label = self._label_input()
             inputs.append(label)
             h = keras.layers.Concatenate(name="decoder_condition")([z, OneHot(self.num_classes)(label)])
-        return keras.Model(inputs, self.decoder_body(h), name="decoder")
+        context = self.context_input()
+        if context is None:
+            return keras.Model(inputs, self.decoder_body(h), name="decoder")
+        return keras.Model(inputs + [context], self.decoder_body(h, context), name="decoder")
 
     def _model_inputs(self, first, labels):
         # Functional sub-models take a list matching their inputs; numpy becomes tensors
@@ -173,13 +196,18 @@ class VAE(TrainStep, keras.Model):
         """
         return self.encoder(self._model_inputs(x, labels), training=training)
 
-    def decode_params(self, z, labels=None, training=False):
+    def decode_params(self, z, labels=None, training=False, context=None):
         """Likelihood parameters of p(x|z[, y]) (logits for Bernoulli), shape (batch, *image_shape[:-1], param_channels).
+
+        ``context``: the decoder's context (``decoder_context(x)``) for families that have one.
 
         Example:
         >>> image_mean = model.likelihood.mean(model.decode_params(z))
         """
-        return self.decoder(self._model_inputs(z, labels), training=training)
+        inputs = self._model_inputs(z, labels)
+        if context is not None:
+            inputs.append(ops.convert_to_tensor(context))
+        return self.decoder(inputs, training=training)
 
     def reparameterize(self, z_mean, z_log_var, noise=None, seed=None):
         """``z = z_mean + exp(z_log_var / 2) * noise``; noise ~ N(0, I) from ``seed`` when not given.
@@ -220,6 +248,7 @@ class VAE(TrainStep, keras.Model):
         if isinstance(generator, int):
             generator = keras.random.SeedGenerator(generator)
         b = int(ops.shape(z_mean)[0])
+        context = self.decoder_context(x)
         chunk = max(1, min(samples, DECODES_PER_CHUNK // max(b, 1)))
         for start in range(0, samples, chunk):
             kc = min(chunk, samples - start)
@@ -227,7 +256,9 @@ class VAE(TrainStep, keras.Model):
             z = self.reparameterize(z_mean[None], z_log_var[None], eps)
             # Labels repeat once per draw, matching the (draw, example) order of the reshape.
             flat_y = None if labels is None else ops.tile(ops.convert_to_tensor(labels, "int32"), [kc])
-            params = self.decode_params(ops.reshape(z, (kc * b, self.latent_dim)), flat_y)
+            # The context repeats once per draw too.
+            flat_context = None if context is None else ops.tile(context, [kc] + [1] * (len(context.shape) - 1))
+            params = self.decode_params(ops.reshape(z, (kc * b, self.latent_dim)), flat_y, context=flat_context)
             yield z, ops.reshape(params, (kc, b) + tuple(params.shape[1:]))
 
     def log_weights(self, x, z, params, z_mean, z_log_var):
@@ -257,7 +288,7 @@ class VAE(TrainStep, keras.Model):
         """
         z_mean, z_log_var = self.posterior(x, labels, training) if posterior is None else posterior
         z = self.reparameterize(z_mean, z_log_var, noise=noise, seed=seed)
-        params = self.decode_params(z, labels, training)
+        params = self.decode_params(z, labels, training, context=self.decoder_context(x))
         return -self.log_px(x, params), likelihoods_lib.gaussian_kl(z_mean, z_log_var), params
 
     # ----- the objective --------------------------------------------------------------
@@ -325,7 +356,8 @@ class VAE(TrainStep, keras.Model):
         """Deterministic reconstruction: decode the posterior mean of ``inputs``."""
         x, labels = _unpack(inputs)
         z_mean, _ = self.posterior(x, labels, training=training)
-        return self.likelihood.mean(self.decode_params(z_mean, labels, training=training))
+        params = self.decode_params(z_mean, labels, training=training, context=self.decoder_context(x))
+        return self.likelihood.mean(params)
 
     # ----- public inference API (numpy in, numpy out, validated) --------------------------
     def _check(self, x, labels):

@@ -25,6 +25,8 @@ class Recipe:
         labels_per_class: semi-supervised recipes only: training examples per class that
             keep their label; the rest are trained on without labels.
         exclude_classes: classes left out of training (one-class-out anomaly detection).
+        train_examples: train on a seeded random subset of this many training examples
+            (token recipes: MOSES's 1.58M molecules do not fit a CPU's hour); None: all.
     """
 
     name: str
@@ -42,6 +44,7 @@ class Recipe:
     eval_k: int = 1000
     labels_per_class: int | None = None
     exclude_classes: tuple = ()
+    train_examples: int | None = None
 
     def __post_init__(self):
         # Frozen means frozen: a shared recipe's arguments cannot be edited in place.
@@ -61,11 +64,13 @@ class Recipe:
         """
         from keras_vae import models
 
+        cls = getattr(models, self.model)
+        if getattr(cls, "data_kind", "images") == "tokens":  # sequences: the length is a model argument
+            return cls(**self.model_args)
         if image_shape is None:
             from keras_vae import data
 
             image_shape = data.get(self.dataset).image_shape
-        cls = getattr(models, self.model)
         return cls(**{"image_shape": tuple(image_shape), **self.model_args})
 
     def to_dict(self):

@@ -30,6 +30,9 @@ SMALL = {
     "augmentation.py": (["--datasets", "mnist", "--per-class", "10", "--seeds", "0", "--steps", "20",
                          "--cvae-steps", "20", "--test-examples", "200"],
                         r"AUG_ACCURACY mnist 10 posterior (\d\.\d+) \d\.\d+"),
+    # Needs keras-vae[molecules], molsets and the shipped selfies_moses weights.
+    "molecules_moses.py": (["--n", "300", "--no-fcd", "--no-optimize", "--diversity-sample", "200",
+                            "--snn-sample", "50", "--filters-sample", "100"], r"(?m)^valid\s+(\d\.\d+)"),
 }
 # Run with every printed figure checked in tests/tasks/test_uncertainty.py (uncertainty_ood)
 # and tests/tasks/test_nab_benchmark.py (nab_benchmark, on a one-series NAB fixture).
@@ -43,7 +46,7 @@ def test_every_example_has_a_small_budget():
 # Kept out of the default run for its 10-minute budget (each takes 10-35 s on 2 cores);
 # `python -m pytest -m slow tests/examples` runs them.
 SLOW = {"anomaly_one_class_out.py", "semi_supervised_m2.py", "linear_probe.py", "beta_vae_traversal.py",
-        "generative_design.py", "augmentation.py"}
+        "generative_design.py", "augmentation.py", "molecules_moses.py"}
 
 
 @pytest.mark.parametrize("script", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW else s for s in sorted(SMALL)])

@@ -1,0 +1,1 @@
+"""Molecular generation: tokens, MOSES metrics, latent-space property search, drawings."""
