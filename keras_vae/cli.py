@@ -120,15 +120,23 @@ def cmd_evaluate(args):
     dataset = recipe.dataset if recipe else args.dataset
     full_examples = recipe.eval_examples if recipe else 1000
     full_k = recipe.eval_k if recipe else 1000
+    tokens = getattr(model, "data_kind", "images") == "tokens"
+    slice_examples, slice_k = ((evaluation.TOKEN_SLICE_EXAMPLES, evaluation.TOKEN_SLICE_K) if tokens
+                               else (evaluation.SLICE_EXAMPLES, evaluation.SLICE_K))
     if args.full:
         examples, k = args.examples or full_examples, args.k or full_k
     else:
-        examples, k = args.examples or evaluation.SLICE_EXAMPLES, args.k or evaluation.SLICE_K
+        examples, k = args.examples or slice_examples, args.k or slice_k
     protocol = "full" if (examples, k) == (full_examples, full_k) else "quick"
-    print(f"evaluating {args.name} on the binarised {dataset} test set: ELBO on every image, IWAE NLL with k={k} "
-          f"on {examples} images ({protocol} protocol)", flush=True)
+    # Token models are scored on the card's seeded sample of MOSES test molecules.
+    arrays = evaluation.test_set_for(model, limit=full_examples) if tokens else None
+    what = (f"{len(arrays[0])} {dataset} test molecules: ELBO on every molecule" if tokens
+            else f"the {'binarised ' if model.likelihood.name == 'bernoulli' else ''}{dataset} test set: "
+                 "ELBO on every image")
+    print(f"evaluating {args.name} on {what}, IWAE NLL with k={k} on {examples} of them ({protocol} protocol)",
+          flush=True)
     figures = evaluation.evaluate(model, dataset, args.data_dir, examples=examples, k=k, seed=args.seed,
-                                  verbose=1 if sys.stdout.isatty() else 2)
+                                  arrays=arrays, verbose=1 if sys.stdout.isatty() else 2)
     nll_name = "-log p(x|y)" if figures["nll_is_conditional"] else "-log p(x)"
     print(f"{'figure':44s} nats")
     print(f"{'ELBO (' + str(figures['elbo_examples']) + ' test images)':44s} {figures['test_elbo']:.2f}")

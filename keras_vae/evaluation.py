@@ -35,8 +35,22 @@ def binarized_test_set(dataset="mnist", data_dir=None):
     return data.load_images(dataset, "test", data_dir, binarize="fixed", seed=TEST_BINARIZATION_SEED)
 
 
-def test_set_for(model, dataset="mnist", data_dir=None):
-    """The test split a model is scored on: binarised for Bernoulli pixels, else its grey levels in [0, 1]."""
+# A token recipe's check slice (tests and the quick ``keras-vae evaluate`` re-evaluate it
+# against the card): IWAE on this many of its test molecules, at this k.
+TOKEN_SLICE_EXAMPLES, TOKEN_SLICE_K = 50, 10
+
+
+def test_set_for(model, dataset="mnist", data_dir=None, limit=None):
+    """The test split a model is scored on, as ``(data, labels)``.
+
+    Images: binarised for Bernoulli pixels, else grey levels in [0, 1]. Token models
+    (molecules): a seeded random ``limit`` of the MOSES test molecules as token ids.
+    """
+    if getattr(model, "data_kind", "images") == "tokens":
+        from keras_vae.data import moses
+
+        ids, _, _ = moses.load_tokens(model, "test", limit=limit, seed=0)
+        return ids, np.zeros(len(ids), "int32")
     if model.likelihood.name == "bernoulli":
         return binarized_test_set(dataset, data_dir)
     return data.load_images(dataset, "test", data_dir)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from keras_vae import cards, data
 from keras_vae.evaluation import card_figures
+from keras_vae.evaluation import TOKEN_SLICE_EXAMPLES, TOKEN_SLICE_K, test_set_for
 from keras_vae.evaluation import evaluate as run_evaluation
 from keras_vae.files import atomic_path, sha256
 from keras_vae.models.fitting import DivergedWarning
@@ -168,14 +169,9 @@ def _token_datasets(recipe, model, limit, counter):
         raise ValueError(f"recipe {recipe.name!r}: token models train on dataset 'moses', got {recipe.dataset!r}")
     train_ds = moses.make_dataset(model, "train", recipe.batch_size, seed=recipe.seed,
                                   limit=limit or recipe.train_examples, epoch=counter)
-    test_ids, _, _ = moses.load_tokens(model, "test", limit=recipe.eval_examples, seed=0)
-    val_ds = tf.data.Dataset.from_tensor_slices(test_ids).batch(1000)
-    return train_ds, val_ds, None, (test_ids, np.zeros(len(test_ids), "int32"))
-
-
-# A token recipe's check slice (tests re-evaluate it against the card): ELBO and IWAE on this many
-# of its held-out test molecules, at k = TOKEN_SLICE_K.
-TOKEN_SLICE_EXAMPLES, TOKEN_SLICE_K = 50, 10
+    holdout = test_set_for(model, limit=recipe.eval_examples)
+    val_ds = tf.data.Dataset.from_tensor_slices(holdout[0]).batch(1000)
+    return train_ds, val_ds, None, holdout
 
 
 def token_test_slice(model, holdout):
