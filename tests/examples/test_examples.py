@@ -30,6 +30,9 @@ SMALL = {
     "augmentation.py": (["--datasets", "mnist", "--per-class", "10", "--seeds", "0", "--steps", "20",
                          "--cvae-steps", "20", "--test-examples", "200"],
                         r"AUG_ACCURACY mnist 10 posterior (\d\.\d+) \d\.\d+"),
+    # Grey levels against binarised pixels: MNIST's zoo models stand in for the Fashion pair.
+    "likelihood_pictures.py": (["--dataset", "mnist", "--grey-model", "conv_mnist", "--binary-model", "dense_mnist",
+                                "--n", "4"], r"RECON_MAE conv_mnist (\d\.\d+)"),
     # Needs keras-vae[molecules], molsets and the shipped selfies_moses weights.
     "molecules_moses.py": (["--n", "300", "--no-fcd", "--no-optimize", "--diversity-sample", "200",
                             "--snn-sample", "50", "--filters-sample", "100"], r"(?m)^valid\s+(\d\.\d+)"),
@@ -58,6 +61,8 @@ def test_example_runs(script, mnist_dir, tmp_path):
         args = args + ["--plot", str(tmp_path / "plot.png")]
     if script in ("beta_vae_traversal.py", "generative_design.py"):
         args = args + ["--out-dir", str(tmp_path)]
+    if script == "likelihood_pictures.py":
+        args = args + ["--out", str(tmp_path / "likelihoods.png")]
     if script == "retrieval.py":
         args = args + ["--plot", str(tmp_path / "neighbours.png")]
     env = {**os.environ, "KERAS_VAE_DATA_DIR": str(mnist_dir)}

@@ -63,7 +63,13 @@ def test_shipped_weights_reproduce_card_on_fixed_slice(name, request):
 
     card = zoo.card(name)["test_slice"]
     model = zoo.load(name)
-    test_set = request.getfixturevalue(f"{zoo.get(name).dataset}_test")  # mnist_test, fashion_mnist_test
+    dataset = zoo.get(name).dataset
+    if getattr(model, "data_kind", "images") == "images" and model.likelihood.name != "bernoulli":
+        from keras_vae.evaluation import test_set_for  # grey levels (conv_fashion_mnist_8bit)
+
+        test_set = test_set_for(model, dataset, request.getfixturevalue(f"{dataset}_dir"))
+    else:
+        test_set = request.getfixturevalue(f"{dataset}_test")  # mnist_test, fashion_mnist_test, moses_test
     figures = evaluate(
         model, arrays=test_set, examples=card["nll_examples"], k=card["nll_k"], elbo_examples=card["elbo_examples"]
     )
