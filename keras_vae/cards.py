@@ -73,6 +73,13 @@ def render_markdown(card):
             f"| NLL {nll_name}, IWAE k={test['nll_k']}, {test['nll_examples']} random test images (fixed seed) | "
             f"{_fmt(test['nll'])} ± {_fmt(test['nll_stderr'])} (std. error over images) |",
         ]
+    for block in card.get("literature", []):
+        images = (f"all {block['nll_examples']} test images" if block["nll_examples"] == block["test_images"]
+                  else f"{block['nll_examples']} random test images (fixed seed)")
+        lines += [
+            f"| NLL {nll_name}, literature protocol: IWAE k={block['nll_k']}, {images} | "
+            f"{_fmt(block['nll'])} ± {_fmt(block['nll_stderr'])} |"
+        ]
     if sl:
         lines += [
             f"| check slice: ELBO, {sl['elbo_examples']} random images | {_fmt(sl['test_elbo'], 3)} |",
@@ -82,6 +89,12 @@ def render_markdown(card):
         return "\n".join(lines + [""])
     lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']} --full` "
               "(without `--full`: the ELBO and the check slice, in seconds)", ""]
+    for block in card.get("literature", []):
+        examples = "" if block["nll_examples"] == block["test_images"] else f" --examples {block['nll_examples']}"
+        lines += [f"Literature protocol (k={block['nll_k']}, {block['nll_examples']} images; "
+                  f"{block['eval_seconds'] / 60:.0f} min here, engine {block['engine']}): "
+                  f"`keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']} "
+                  f"--protocol literature --k {block['nll_k']}{examples}`", ""]
     return "\n".join(lines)
 
 

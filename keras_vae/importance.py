@@ -138,8 +138,13 @@ class LogWeights:
         return self._run(x, labels, noise)
 
 
+def _logmeanexp(log_w):
+    peak = log_w.max(axis=0)
+    return peak + np.log(np.exp(log_w - peak).sum(axis=0)) - math.log(len(log_w))
+
+
 def iwae_log_px(log_weights, x, labels=None, indices=None, k=1000, seed=0, class_label=None,
-                decodes_per_call=DECODES_PER_CALL, on_progress=None):
+                decodes_per_call=DECODES_PER_CALL, on_progress=None, ks=None):
     """IWAE estimates of log p(x[|y]) per image: ``logsumexp_k log w - log k``, summed in float64.
 
     Args:
@@ -152,17 +157,20 @@ def iwae_log_px(log_weights, x, labels=None, indices=None, k=1000, seed=0, class
         class_label: the class key of the noise when a label is summed out (see module doc).
         decodes_per_call: decoder evaluations per engine call.
         on_progress: called with the number of decoder passes after each call.
+        ks: smaller sample counts to report as well, each from the first draws of the k
+            (paired estimates: the same images and noise).
 
     Returns:
-        float64 array (n,).
+        float64 array (n,); with ``ks``, a dict {k: array} for k and each of ``ks``.
     """
+    ks = sorted({int(k)} | {int(v) for v in (ks or ()) if 0 < int(v) <= k}) if ks is not None else None
     n = len(x)
     indices = np.arange(n) if indices is None else np.asarray(indices)
     latent = log_weights.model.latent_dim
     # Images per batch: all k draws of a batch are decoded in calls of ~decodes_per_call.
     batch = max(1, min(n, 256, decodes_per_call))
     kc = max(1, min(k, decodes_per_call // batch))
-    out = np.empty(n, "float64")
+    out = {kk: np.empty(n, "float64") for kk in (ks or [k])}
     for start in range(0, n, batch):
         s = slice(start, start + batch)
         xb, yb = x[s], None if labels is None else labels[s]
@@ -175,32 +183,34 @@ def iwae_log_px(log_weights, x, labels=None, indices=None, k=1000, seed=0, class
             if on_progress is not None:
                 on_progress(m * len(rngs))
         log_w = np.concatenate(parts, axis=0)
-        peak = log_w.max(axis=0)
-        out[s] = peak + np.log(np.exp(log_w - peak).sum(axis=0)) - math.log(k)
-    return out
+        for kk, values in out.items():
+            values[s] = _logmeanexp(log_w[:kk])
+    return out if ks is not None else out[k]
 
 
 def log_px(model, x, labels=None, indices=None, k=1000, seed=0, engine="tf", decodes_per_call=DECODES_PER_CALL,
-           on_progress=None, log_weights=None):
+           on_progress=None, log_weights=None, ks=None):
     """IWAE log p(x) per image (float64), or log p(x|y) for a conditional model given ``labels``.
 
     A model that infers missing labels (``labels_optional``, M2) without ``labels`` is
     scored on the marginal ``log p(x) = logsumexp_y [log p(y) + log p(x|y)]`` with a uniform
     p(y), the sum over y exact and each log p(x|y) an IWAE estimate (``num_classes * k``
-    decoder passes per image), as ``SemiSupervisedVAE.log_likelihood`` does.
+    decoder passes per image), as ``SemiSupervisedVAE.log_likelihood`` does. With ``ks``,
+    a dict {k: array} of paired estimates (see ``iwae_log_px``).
 
     Example:
     >>> log_p = log_px(keras_vae.zoo.load("dense_mnist"), images, k=1000, engine="onnx")
     """
     log_weights = log_weights or LogWeights(model, engine)
-    kwargs = dict(indices=indices, k=k, seed=seed, decodes_per_call=decodes_per_call, on_progress=on_progress)
+    kwargs = dict(indices=indices, k=k, seed=seed, decodes_per_call=decodes_per_call, on_progress=on_progress,
+                  ks=ks)
     if model.conditional and labels is None and getattr(model, "labels_optional", False):
         c = model.num_classes
-        per_class = np.stack([
-            iwae_log_px(log_weights, x, np.full(len(x), y, "int32"), class_label=y, **kwargs) for y in range(c)
-        ], axis=1)
-        peak = per_class.max(axis=1, keepdims=True)
-        return peak[:, 0] + np.log(np.exp(per_class - peak).sum(axis=1)) - math.log(c)
+        per_class = [iwae_log_px(log_weights, x, np.full(len(x), y, "int32"), class_label=y, **kwargs)
+                     for y in range(c)]
+        if ks is None:
+            return _logmeanexp(np.stack(per_class))
+        return {kk: _logmeanexp(np.stack([p[kk] for p in per_class])) for kk in per_class[0]}
     if model.conditional and labels is None:
         raise ValueError(f"{type(model).__name__} is conditional: log p(x|y) needs labels")
     return iwae_log_px(log_weights, x, None if not model.conditional else labels, **kwargs)

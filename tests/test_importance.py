@@ -84,3 +84,19 @@ def test_literature_block_figures_and_stderr():
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="engine"):
         importance.LogWeights(tiny_models()["dense"](), "tpu")
+
+
+def test_smaller_k_are_the_first_draws_and_checkpoint_resumes(tmp_path):
+    model = tiny_models()["dense"]()
+    x = _images(30)
+    arrays = (x, np.zeros(30, "int32"))
+    ckpt = tmp_path / "run.json"
+    block = evaluation.literature(model, arrays=arrays, examples=20, k=6, also_k=(2,), checkpoint=str(ckpt))
+    at_2 = evaluation.literature(model, arrays=arrays, examples=20, k=2)
+    row = block["smaller_k"]["2"]
+    assert row["nll"] == pytest.approx(at_2["nll"], rel=1e-6)
+    assert row["minus_nll_at_k"] == pytest.approx(at_2["nll"] - block["nll"], rel=1e-5)
+    resumed = evaluation.literature(model, arrays=arrays, examples=20, k=6, also_k=(2,), checkpoint=str(ckpt))
+    assert resumed["nll"] == block["nll"] and resumed["samples_per_second"] == 0  # nothing left to do
+    with pytest.raises(ValueError, match="checkpoint"):
+        evaluation.literature(model, arrays=arrays, examples=20, k=7, checkpoint=str(ckpt))
