@@ -87,7 +87,7 @@ def zoo_table():
         rows.append(
             f"| `{name}` | {recipe.model}, latent {recipe.model_args['latent_dim']} | {card['epochs']} | "
             f"{card['train_seconds'] / 60:.0f} min | {test['test_elbo']:.2f} | {nll} | "
-            f"{test['nll_k']}, {test['nll_examples']:,} | {literature} | [zoo/{name}.md](zoo/{name}.md) |"
+            f"k={test['nll_k']}, {test['nll_examples']:,} | {literature} | [zoo/{name}.md](zoo/{name}.md) |"
         )
     trained_on = sorted({zoo.get(n).dataset for n in zoo.list() if zoo.card(n) is not None}) or ["mnist"]
     if trained_on == ["mnist"]:
