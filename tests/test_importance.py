@@ -100,3 +100,20 @@ def test_smaller_k_are_the_first_draws_and_checkpoint_resumes(tmp_path):
     assert resumed["nll"] == block["nll"] and resumed["samples_per_second"] == 0  # nothing left to do
     with pytest.raises(ValueError, match="checkpoint"):
         evaluation.literature(model, arrays=arrays, examples=20, k=7, checkpoint=str(ckpt))
+
+
+def test_card_shows_each_protocol_block_with_its_k_and_images():
+    from keras_vae import cards, zoo
+
+    card = dict(zoo.card("dense_mnist"))
+    block = {"nll": 87.5, "nll_stderr": 0.2, "nll_k": 5000, "nll_examples": 500, "test_images": 10000,
+             "eval_seconds": 60.0, "engine": "tf",
+             "smaller_k": {"1000": {"nll": 87.8, "nll_stderr": 0.2, "minus_nll_at_k": 0.3,
+                                    "minus_nll_at_k_stderr": 0.01}}}
+    every = dict(block, nll_k=1000, nll_examples=10000, smaller_k={})
+    markdown = cards.render_markdown({**card, "literature": [every, block]})
+    assert "literature protocol: IWAE k=1000, all 10000 test images | 87.50 ± 0.20 |" in markdown
+    assert "literature protocol: IWAE k=5000, 500 random test images (fixed seed) | 87.50 ± 0.20 |" in markdown
+    assert "the same at k=1000 (the first 1000 of those draws; minus the k=5000 figure: +0.300 ± 0.010)" in markdown
+    assert "--protocol literature --k 5000 --examples 500 --also-k 1000`" in markdown
+    assert cards.render_markdown(card) == (cards.render_markdown({**card, "literature": []}))
