@@ -99,8 +99,9 @@ def render_markdown(card):
         examples = "" if block["nll_examples"] == block["test_images"] else f" --examples {block['nll_examples']}"
         if block.get("smaller_k"):
             examples += f" --also-k {','.join(block['smaller_k'])}"
+        took = ("" if block.get("images_from_checkpoint") else f"{block['eval_seconds'] / 60:.0f} min here, ")
         lines += [f"Literature protocol (k={block['nll_k']}, {block['nll_examples']} images; "
-                  f"{block['eval_seconds'] / 60:.0f} min here, engine {block['engine']}): "
+                  f"{took}engine {block['engine']}): "
                   f"`keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']} "
                   f"--protocol literature --k {block['nll_k']}{examples}`", ""]
     return "\n".join(lines)

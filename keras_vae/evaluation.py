@@ -270,6 +270,8 @@ def literature(model, dataset="mnist", data_dir=None, examples=None, k=LITERATUR
         "eval_seconds": round(seconds, 1),
         "samples_per_second": round(len(todo) * k * per_image / max(seconds, 1e-9)),
         **({"weights_sha256": weights_sha256} if weights_sha256 else {}),
+        # eval_seconds and samples_per_second count this run's images only.
+        **({"images_from_checkpoint": int(n - len(todo))} if n > len(todo) else {}),
     }
     if smaller:
         block["smaller_k"] = {}

@@ -75,7 +75,9 @@ def run(args, model, recipe, dataset):
     for kk, row in block.get("smaller_k", {}).items():
         print(f"  at k={kk} (first {kk} of the same draws): {row['nll']:.2f} ± {row['nll_stderr']:.2f}; "
               f"minus the k={k} figure: {row['minus_nll_at_k']:+.3f} ± {row['minus_nll_at_k_stderr']:.3f} nats")
-    print(f"took {block['eval_seconds']:.0f} s, {block['samples_per_second']} importance samples/s")
+    resumed = block.get("images_from_checkpoint")
+    print(f"took {block['eval_seconds']:.0f} s, {block['samples_per_second']} importance samples/s"
+          + (f" ({resumed} of the images from {args.checkpoint})" if resumed else ""))
     if recipe is not None:
         block["name"] = recipe.name
     if args.out:
