@@ -9,7 +9,8 @@ which ``python zoo/publish.py --protocol FILE`` adds to a shipped card.
 import json
 import sys
 
-ENGINE_HELP = "importance-weight engine: tf (tf.function; quickest measured on CPU), onnx (onnxruntime), keras (eager)"
+ENGINE_HELP = ("importance-weight engine: tf (tf.function, the default; quickest for the conv models here), "
+               "onnx (onnxruntime), keras (eager)")
 
 
 def _k_list(text):
