@@ -122,6 +122,19 @@ def render_markdown(card):
         ]
         if "nll_bits_per_dim" in test:
             lines += [f"| the same NLL in bits per dimension | {_fmt(test['nll_bits_per_dim'], 4)} |"]
+    for block in card.get("literature", []):
+        images = (f"all {block['nll_examples']} test images" if block["nll_examples"] == block["test_images"]
+                  else f"{block['nll_examples']} random test images (fixed seed)")
+        lines += [
+            f"| NLL {nll_name}, literature protocol: IWAE k={block['nll_k']}, {images} | "
+            f"{_fmt(block['nll'])} ± {_fmt(block['nll_stderr'])} |"
+        ]
+        for kk, row in block.get("smaller_k", {}).items():
+            lines += [
+                f"| the same at k={kk} (the first {kk} of those draws; minus the k={block['nll_k']} figure: "
+                f"{row['minus_nll_at_k']:+.3f} ± {row['minus_nll_at_k_stderr']:.3f}) | "
+                f"{_fmt(row['nll'])} ± {_fmt(row['nll_stderr'])} |"
+            ]
     if sl:
         lines += [
             f"| check slice: ELBO, {sl['elbo_examples']} random images | {_fmt(sl['test_elbo'], 3)} |",
@@ -131,6 +144,15 @@ def render_markdown(card):
         return "\n".join(lines + [""])
     lines += ["", f"Reproduce: `keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']} --full` "
               "(without `--full`: the ELBO and the check slice, in seconds)", ""]
+    for block in card.get("literature", []):
+        examples = "" if block["nll_examples"] == block["test_images"] else f" --examples {block['nll_examples']}"
+        if block.get("smaller_k"):
+            examples += f" --also-k {','.join(block['smaller_k'])}"
+        took = ("" if block.get("images_from_checkpoint") else f"{block['eval_seconds'] / 60:.0f} min here, ")
+        lines += [f"Literature protocol (k={block['nll_k']}, {block['nll_examples']} images; "
+                  f"{took}engine {block['engine']}): "
+                  f"`keras-vae evaluate {card['name']} --data-dir ../shared/data/{recipe['dataset']} "
+                  f"--protocol literature --k {block['nll_k']}{examples}`", ""]
     return "\n".join(lines)
 
 

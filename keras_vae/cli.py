@@ -116,8 +116,14 @@ def cmd_train(args):
 def cmd_evaluate(args):
     from keras_vae import evaluation
 
+    from keras_vae import protocol_cli
+
+    protocol_cli.check_arguments(args)
     model, recipe = _load_model(args.name)
     dataset = recipe.dataset if recipe else args.dataset
+    if args.protocol == "literature":
+        return protocol_cli.run(args, model, recipe, dataset)
+    args.full = args.full or args.protocol == "full"
     full_examples = recipe.eval_examples if recipe else 1000
     full_k = recipe.eval_k if recipe else 1000
     tokens = getattr(model, "data_kind", "images") == "tokens"
@@ -341,6 +347,7 @@ def build_parser():
     p.add_argument("--k", type=positive_int, help="importance samples (overrides the protocol's)")
     p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    __import__("keras_vae.protocol_cli", fromlist=["add_arguments"]).add_arguments(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("sample", help="a PNG grid of samples (one row per class for conditional models); "

@@ -184,3 +184,128 @@ def card_figures(model, recipe, data_dir=None, verbose=0):
     test_slice = evaluate(model, recipe.dataset, examples=SLICE_EXAMPLES, k=SLICE_K, elbo_examples=SLICE_EXAMPLES,
                           arrays=arrays)
     return test, test_slice
+
+
+# The literature's protocol (Burda et al. 2016; Tomczak & Welling 2018): -log p(x) by the
+# IWAE bound on every test image with k = 5000 (k = 1000 where time forbids, said so).
+LITERATURE_K = 1000
+# Images per checkpoint of a resumable literature run.
+_CHECKPOINT_IMAGES = 512
+
+
+def _load_checkpoint(path, config):
+    """{test index: {k: log p}} saved by an earlier run of the same configuration, else {}."""
+    import json
+    import os
+
+    if path is None or not os.path.exists(path):
+        return {}
+    saved = json.loads(open(path).read())
+    if saved.get("config") != config:
+        raise ValueError(f"checkpoint {path} is of another run ({saved.get('config')}); remove it or use another")
+    return {int(i): {int(kk): v for kk, v in values.items()} for i, values in saved["log_px"].items()}
+
+
+def _save_checkpoint(path, config, done):
+    import json
+
+    from keras_vae import files
+
+    log_px = {str(i): {str(kk): v for kk, v in values.items()} for i, values in done.items()}
+    files.write_text_atomic(path, json.dumps({"config": config, "log_px": log_px}))
+
+
+def _figures(nll):
+    n = len(nll)
+    return float(np.mean(nll)), float(np.std(nll, ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
+
+
+def literature(model, dataset="mnist", data_dir=None, examples=None, k=LITERATURE_K, seed=0, engine="tf",
+               arrays=None, verbose=0, weights_sha256=None, also_k=(), checkpoint=None):
+    """IWAE NLL at the literature's protocol through the fast engines of ``keras_vae.importance``.
+
+    Args:
+        model: a keras_vae model.
+        dataset, data_dir: the test split to load (binarised once with ``TEST_BINARIZATION_SEED``).
+        examples: test images (None: all of them; else the fixed random subset ``subset_indices``).
+        k: importance samples per image.
+        seed: the noise seed (image i draws from ``numpy.random.default_rng([seed, i])``).
+        engine: ``"tf"`` (quickest measured here), ``"onnx"`` or ``"keras"``.
+        arrays: ``(images, labels)`` instead of loading the test split.
+        verbose: 1 or 2 shows a progress bar with the time left, in decoder passes.
+        weights_sha256: recorded in the block, so a block can be matched to its weights.
+        also_k: smaller k to report too, from the first draws of the same noise (paired:
+            their difference from k has a small standard error).
+        checkpoint: a JSON file of per-image results, written every few hundred images;
+            a run with the same file and settings resumes where the last one stopped.
+
+    Returns:
+        the card's protocol block: ``nll``, ``nll_k``, ``nll_examples``, ``nll_stderr`` (sample
+        standard deviation over images / sqrt(n)), ``nll_subset``, ``nll_is_conditional``, ...,
+        and with ``also_k`` ``smaller_k``: per k its NLL and the paired difference from k.
+
+    Example:
+    >>> block = literature(keras_vae.zoo.load("dense_mnist"), "mnist", "../shared/data/mnist", k=1000)
+    """
+    from keras_vae import importance
+    from keras_vae.models import checks
+
+    k = checks.check_importance_samples(k)
+    seed = checks.check_seed(seed)
+    smaller = sorted({checks.check_importance_samples(v) for v in also_k} - {k})
+    if any(v > k for v in smaller):
+        raise ValueError(f"also_k must be below k={k}, got {smaller}")
+    images, labels = arrays if arrays is not None else binarized_test_set(dataset, data_dir)
+    checks.check_not_empty(images, "the test set")
+    total = len(images)
+    n = total if examples is None else min(checks.check_positive_int(examples, "examples"), total)
+    idx = subset_indices(total, n)
+    cond = model.conditional and not getattr(model, "labels_optional", False)
+    per_image = model.num_classes if getattr(model, "labels_optional", False) else 1
+    config = {"weights_sha256": weights_sha256, "k": k, "ks": smaller, "seed": seed, "test_images": total}
+    done = _load_checkpoint(checkpoint, config)
+    todo = np.array([i for i in idx if int(i) not in done], dtype=np.int64)
+    progress = _Progress(len(todo) * k * per_image, verbose)
+    start = time.perf_counter()
+    log_weights = importance.LogWeights(model, engine)
+    for c0 in range(0, len(todo), _CHECKPOINT_IMAGES):
+        part = todo[c0:c0 + _CHECKPOINT_IMAGES]
+        values = importance.log_px(model, images[part], labels[part] if cond else None, indices=part, k=k,
+                                   seed=seed, log_weights=log_weights, on_progress=progress.add, ks=smaller)
+        for j, i in enumerate(part):
+            done[int(i)] = {kk: float(v[j]) for kk, v in values.items()}
+        if checkpoint is not None:
+            _save_checkpoint(checkpoint, config, done)
+    seconds = time.perf_counter() - start
+    nll = {kk: -np.array([done[int(i)][kk] for i in idx]) for kk in [k] + smaller}
+    mean, stderr = _figures(nll[k])
+    subset = (f"all {total} test images" if n == total else
+              f"{n} of {total} test images, numpy default_rng(0).choice, sorted")
+    block = {
+        "protocol": "literature" if n == total else "literature subset",
+        "nll": mean,
+        "nll_stderr": stderr,
+        "nll_examples": int(n),
+        "nll_k": int(k),
+        "nll_subset": subset,
+        "nll_is_conditional": bool(cond),
+        "test_images": int(total),
+        "binarization": f"one fixed Bernoulli draw per pixel, numpy default_rng({TEST_BINARIZATION_SEED})",
+        "noise": f"image i draws from numpy default_rng([{seed}, i]) (and [{seed}, i, y] per summed-out class y)",
+        "logsumexp": "float64",
+        "engine": engine,
+        "seed": int(seed),
+        "eval_seconds": round(seconds, 1),
+        "samples_per_second": round(len(todo) * k * per_image / max(seconds, 1e-9)),
+        **({"weights_sha256": weights_sha256} if weights_sha256 else {}),
+        # eval_seconds and samples_per_second count this run's images only.
+        **({"images_from_checkpoint": int(n - len(todo))} if n > len(todo) else {}),
+    }
+    if smaller:
+        block["smaller_k"] = {}
+        for kk in smaller:
+            kk_mean, kk_stderr = _figures(nll[kk])
+            diff_mean, diff_stderr = _figures(nll[kk] - nll[k])
+            block["smaller_k"][str(kk)] = {"nll": kk_mean, "nll_stderr": kk_stderr,
+                                           "minus_nll_at_k": diff_mean, "minus_nll_at_k_stderr": diff_stderr}
+    return block
