@@ -50,6 +50,10 @@ def render_markdown(card):
         f"- wall time: {card['train_seconds'] / 60:.1f} min of training on {card['machine']}",
         f"- versions: {', '.join(f'{k} {v}' for k, v in card['versions'].items())}, Python {card['python']}",
         f"- weights sha256: `{card['weights_sha256']}`",
+        *([f"- weights stored as {card['storage']['dtype']} ({card['storage']['float16_bytes']:,} bytes; float32: "
+           f"{card['storage']['float32_bytes']:,}): test ELBO {card['storage']['elbo_change']:+.4f} nats, check-slice NLL "
+           f"{card['storage']['slice_nll_change']:+.4f} nats against the float32 weights (`{card['storage']['command']}`); "
+           "the figures below are of the stored weights"] if card.get("storage") else []),
         *([f"- labels: {card['labelled_examples']['count']} labelled training images "
            f"({recipe['labels_per_class']} per class, indices in the card's JSON); the rest unlabelled"]
           if card.get("labelled_examples") else []),
