@@ -94,7 +94,9 @@ def measure(recipe, float32_path, float16_path, arrays):
         arrays: ``(images, labels)`` of the binarised test split.
 
     Returns:
-        ``{"float32": figures, "float16": figures, "elbo_change", "slice_nll_change"}``
+        ``{"float32": figures, "float16": figures, "elbo_change", "slice_nll_change"}``; each
+        ``figures`` holds ``test_elbo``, ``elbo_examples``, ``slice_elbo``, ``slice_nll`` and
+        ``slice`` (the check slice's ``evaluation.evaluate`` dict, as a card records it)
         (changes are float16 minus float32, in nats; a positive ELBO change is better).
     """
     from keras_vae import evaluation
@@ -107,7 +109,7 @@ def measure(recipe, float32_path, float16_path, arrays):
         quick = evaluation.evaluate(model, recipe.dataset, examples=evaluation.SLICE_EXAMPLES, k=evaluation.SLICE_K,
                                     elbo_examples=evaluation.SLICE_EXAMPLES, arrays=arrays)
         out[dtype] = {"test_elbo": full["test_elbo"], "elbo_examples": full["elbo_examples"],
-                      "slice_elbo": quick["test_elbo"], "slice_nll": quick["nll"]}
+                      "slice_elbo": quick["test_elbo"], "slice_nll": quick["nll"], "slice": quick}
     out["elbo_change"] = out["float16"]["test_elbo"] - out["float32"]["test_elbo"]
     out["slice_nll_change"] = out["float16"]["slice_nll"] - out["float32"]["slice_nll"]
     return out
