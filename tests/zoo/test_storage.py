@@ -81,3 +81,9 @@ def test_shipped_card_records_how_its_weights_are_stored(name):
         else:  # quick: the full-protocol figures are the float32 weights', and say so
             assert card["test"]["weights_sha256"] == record["float32_sha256"]
             assert card["test"]["test_elbo"] == pytest.approx(record["test_elbo_float32"], abs=1e-3)
+
+
+def test_shipped_weights_fit_the_wheel_budget():
+    """The wheel carries every weights file; the whole package should stay under about 50 MB."""
+    total = sum(zoo.weights_path(n).stat().st_size for n in SHIPPED)
+    assert total < 40e6, f"shipped weights total {total / 1e6:.1f} MB"
