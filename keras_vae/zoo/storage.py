@@ -42,7 +42,8 @@ def to_float16(src, dst):
         ``{"arrays": n, "float16": converted, "kept": [names of arrays copied exactly]}``.
 
     Raises:
-        ValueError: an array holds a value float16 cannot represent (|w| > 65504 or not finite).
+        ValueError: an array holds a value float16 cannot represent (|w| > 65504 or not finite),
+            or the file has no float32 array at all (nothing is written).
     """
     import h5py
 
@@ -66,6 +67,8 @@ def to_float16(src, dst):
             _copy_attrs(obj, fout.create_dataset(name, data=value))
 
         fin.visititems(visit)
+        if not counts["float16"]:
+            raise ValueError(f"{src} holds no float32 array to store as float16 (already converted?)")
     return counts
 
 

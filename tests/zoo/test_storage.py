@@ -62,6 +62,13 @@ def test_values_beyond_float16_are_refused_and_nothing_is_written(tmp_path):
     assert not dst.exists() and [p.name for p in tmp_path.iterdir()] == ["big.weights.h5"]
 
 
+def test_a_file_already_in_float16_is_refused(tiny, tmp_path):
+    _, _, half, _ = tiny
+    with pytest.raises(ValueError, match="no float32 array"):
+        storage.to_float16(half, tmp_path / "again.weights.h5")
+    assert not (tmp_path / "again.weights.h5").exists()
+
+
 SHIPPED = [n for n in zoo.list() if zoo.card(n) is not None]
 
 
