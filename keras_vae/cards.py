@@ -67,6 +67,16 @@ def _molecule_lines(card):
                         "molsets)", ""]
 
 
+def _storage_line(storage):
+    """The card's line on float16 storage (``zoo/store_float16.py``)."""
+    figures = ("the figures below are of the stored weights" if storage.get("card", "full") == "full" else
+               "the check slice below is of the stored weights; the full-protocol ELBO and NLL are of the float32 "
+               "weights (sha256 in the storage record)")
+    return (f"- weights stored as {storage['dtype']} ({storage['float16_bytes']:,} bytes; float32: "
+            f"{storage['float32_bytes']:,}): test ELBO {storage['elbo_change']:+.4f} nats, check-slice NLL "
+            f"{storage['slice_nll_change']:+.4f} nats against the float32 weights (`{storage['command']}`); {figures}")
+
+
 def render_markdown(card):
     test = card.get("test", {})
     sl = card.get("test_slice", {})
@@ -91,6 +101,7 @@ def render_markdown(card):
         f"- wall time: {card['train_seconds'] / 60:.1f} min of training on {card['machine']}",
         f"- versions: {', '.join(f'{k} {v}' for k, v in card['versions'].items())}, Python {card['python']}",
         f"- weights sha256: `{card['weights_sha256']}`",
+        *([_storage_line(card["storage"])] if card.get("storage") else []),
         *([f"- labels: {card['labelled_examples']['count']} labelled training images "
            f"({recipe['labels_per_class']} per class, indices in the card's JSON); the rest unlabelled"]
           if card.get("labelled_examples") else []),

@@ -105,6 +105,33 @@ def _check_arguments(model, tflite_variants, verify_examples, calibration_exampl
     return [v for v in tflite.VARIANTS if v in variants]
 
 
+def _refuse_int8(stage, artifacts, records, section, summary):
+    """Removes the int8 graphs outside ``tflite.INT8_BOUNDS`` and records why.
+
+    The measured figures stay in the verification records and in ``tflite_summary``;
+    the refused files leave the folder (and the manifest's ``files``), and
+    ``formats.tflite.refused`` gives the reason per graph.
+
+    Returns:
+        the artifacts still shipped.
+    """
+    refused = tflite.refusals(records)
+    if not refused:
+        return artifacts
+    section["refused"] = refused
+    for r in records:
+        if r["format"] == tflite.NAME and r["variant"] == "int8" and r["graph"] in refused:
+            r["refused"] = refused[r["graph"]]["reason"]
+    summary["int8"]["refused_graphs"] = sorted(refused)
+    kept = []
+    for a in artifacts:
+        if a.format == tflite.NAME and a.variant == "int8" and a.graph in refused:
+            (stage / a.file).unlink()
+        else:
+            kept.append(a)
+    return kept
+
+
 def export(
     model,
     out_dir,
@@ -190,6 +217,7 @@ def export(
         if "tflite" in formats:
             sizes = {a.file: (stage / a.file).stat().st_size for a in artifacts if a.format == "tflite"}
             summary = verify.tflite_summary(records, sizes)
+            artifacts = _refuse_int8(stage, artifacts, records, sections["tflite"], summary)
         batch = len(data.verify_images)
         feed_lines = [
             f"{batch} examples; scorer noise = 0 (posterior mean); decoder z = Keras z_mean",

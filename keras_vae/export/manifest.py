@@ -35,7 +35,10 @@ Top level:
         tflite: {"variants": {variant: {"weights", "activations", "io_dtype",
         "calibrated"}}, "signatures": {graph: key}, ...}; io_dtype is "float32" in
         every variant, int8 included: full-integer files quantise and dequantise
-        inside, so callers feed the same arrays to every variant.
+        inside, so callers feed the same arrays to every variant. "refused" (only when
+        some int8 graph missed ``tflite.INT8_BOUNDS``): {graph: {"variant": "int8",
+        "reason", "output", "measure", "measured", "bound"}}; a refused graph has no
+        int8 file (its verification record keeps the figures and gains "refused").
         onnx: {"opset", "batch_dim": "batch", ...}.
     reference_data: where the verification batch and the int8 calibration sample
         came from: {"source": "dataset" | "samples", "dataset", "binarize",
@@ -45,7 +48,8 @@ Top level:
         "max_abs": {output: float}, "tolerance": {output: float} or null,
         "passed": bool, "mean_score_change": float (scorer only)}]}.
     tflite_summary: {variant: {"size_bytes", "compression_vs_float32",
-        "decoder_max_abs", "mean_neg_elbo_change"}} (only with tflite).
+        "decoder_max_abs", "mean_neg_elbo_change", "refused_graphs" (int8, if any)}}
+        (only with tflite; sizes count every file converted, refused ones included).
     files: [{"path": relative path, "sha256": hex, "size_bytes": int}] of every file
         in the folder except manifest.json itself, sorted by path.
 """

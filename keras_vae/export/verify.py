@@ -4,8 +4,13 @@ float32 artifacts must match Keras within ``FLOAT32_TOLERANCE`` (max abs) on eve
 output; quantised ones only report their error. The one exception is ``score``: a sum
 of h*w*c per-pixel log-densities, hundreds of nats for an untrained model, where one
 float32 ulp is already 6e-5 and runtimes sum in different orders. Its tolerance is
-``max(FLOAT32_TOLERANCE, SCORE_RELATIVE_TOLERANCE * max |Keras score|)``, i.e. 1e-4
-nats up to a score of 100 nats and about 8 ulps beyond.
+``max(FLOAT32_TOLERANCE, SCORE_RELATIVE_TOLERANCE * max |Keras score|)``. Summed in
+another order, a float32 sum of n terms of one sign drifts like a random walk of
+rounding errors, sqrt(n) * 2**-24 of the sum per step of one standard deviation: 1.7e-6
+of the score for MNIST's 784 pixels. ``SCORE_RELATIVE_TOLERANCE`` allows three of those
+(5e-6): 1e-4 nats up to a score of 20 nats, 1.3e-3 nats at 261. (1e-6 was too tight:
+the shipped ``conv_mnist_2d``'s float32 TFLite scorer differed by 4.0e-4 nats at a
+score of 261, 1.5e-6 of it, and could not be exported.)
 """
 
 from pathlib import Path
@@ -13,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 FLOAT32_TOLERANCE = 1e-4
-SCORE_RELATIVE_TOLERANCE = 1e-6
+SCORE_RELATIVE_TOLERANCE = 5e-6
 
 
 class ParityError(ValueError):

@@ -143,6 +143,11 @@ class Manifest:
         """{format: file or {variant: file}} exported for ``graph``."""
         return self.graph(graph).files
 
+    def refused(self, graph, fmt, variant):
+        """Why the exporter left ``variant`` of ``graph`` out (``formats[fmt]["refused"]``), or None."""
+        refused = (((self.data.get("formats") or {}).get(fmt) or {}).get("refused") or {}).get(graph) or {}
+        return refused.get("reason") if refused.get("variant") == variant else None
+
     def file(self, graph, fmt, variant=None, verify=True):
         """Path of the artifact of ``graph`` in format ``fmt`` (``"onnx"``, ``"tflite"``).
 
@@ -166,7 +171,11 @@ class Manifest:
         rel = files[fmt]
         if isinstance(rel, dict):
             if variant not in rel:
-                raise ManifestError(f"{self.folder}: no {fmt} variant {variant!r} of {graph}; exported: {sorted(rel)}")
+                reason = self.refused(graph, fmt, variant)
+                why = f" ({reason})" if reason else ""
+                raise ManifestError(
+                    f"{self.folder}: no {fmt} variant {variant!r} of {graph}{why}; exported: {sorted(rel)}"
+                )
             rel = rel[variant]
         path = self.folder / rel
         if not path.is_file():

@@ -5,7 +5,7 @@ on an export folder, with numpy arrays in and out.
 import numpy as np
 
 from keras_vae.runtime import backends, checks
-from keras_vae.runtime.manifest import read_manifest
+from keras_vae.runtime.manifest import ManifestError, read_manifest
 
 DEFAULT_TFLITE_VARIANT = "float32"
 
@@ -26,7 +26,9 @@ class ExportedVAE:
         verify_files: check each artifact's sha256 against the manifest before loading.
 
     Raises:
-        ManifestError: no valid manifest, or the backend's files were not exported.
+        ManifestError: no valid manifest, or the backend's files were not exported. An
+            int8 export whose decoder was refused for its error (``formats.tflite.refused``)
+            still opens; ``decode`` and ``sample`` then raise, giving the reason.
         ValueError: an unknown backend, or a variant given to onnxruntime.
 
     Example:
@@ -47,9 +49,18 @@ class ExportedVAE:
         self.threads = threads
         self.verify_files = verify_files
         self._format = backends.FORMATS[backend]
-        # Fail now, not on the first call, if the backend's files were never exported.
+        # Fail now, not on the first call, if the backend's files were never exported. A
+        # variant some graphs ship and others not (int8 graphs refused at export for their
+        # error) opens: the missing graphs fail when used, with the manifest's reason.
+        problems = []
         for name in self.manifest.graphs:
-            self.manifest.file(name, self._format, self.variant, verify=False)
+            try:
+                self.manifest.file(name, self._format, self.variant, verify=False)
+            except ManifestError as e:
+                problems.append((name, e))
+        if problems and (len(problems) == len(self.manifest.graphs) or any(
+                self.manifest.refused(name, self._format, self.variant) is None for name, _ in problems)):
+            raise problems[0][1]
         self._sessions = {}
 
     # ----- what the export is ---------------------------------------------------------

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from keras_vae.export import manifest as manifest_lib
+from keras_vae.export import tflite
 from keras_vae.files import sha256
 
 
@@ -81,7 +82,8 @@ def test_parity_figures_for_every_artifact(exported):
             assert np.isfinite(r["mean_score_change"])
     assert set(m["tflite_summary"]) == {"float32", "int8"}
     int8 = m["formats"]["tflite"]["variants"]["int8"]
-    assert int8 == {"weights": "int8", "activations": "int8", "io_dtype": "float32", "calibrated": True}
+    assert int8 == {"weights": "int8", "activations": "int8", "io_dtype": "float32", "calibrated": True,
+                    "float_ops": tflite.VARIANT_INFO["int8"]["float_ops"]}
 
 
 def test_no_staging_folders_left_beside_the_output(exported):
