@@ -16,6 +16,18 @@ from keras import ops
 IMAGE_EVENT_NDIMS = 3  # (height, width, channels)
 
 
+def stable_softplus(x):
+    """log(1 + exp(x)) as max(x, 0) + log(1 + exp(-|x|)): finite for any x in every runtime.
+
+    ``ops.softplus`` is exact in Keras, but converters may lower it to log(1 + exp(x)),
+    which overflows to inf past x = 88 in float32 (TFLite did, for the discretised
+    logistic's far tails, where x reaches hundreds).
+    """
+    # log(1 + e) with e = exp(-|x|) in (0, 1]: no overflow, an absolute error under 1e-7
+    # where e is tiny; log1p would be exact but ONNX has no Log1p op.
+    return ops.relu(x) + ops.log(1.0 + ops.exp(-ops.abs(x)))
+
+
 def sum_event(values, event_ndims):
     """Sums ``values`` over its last ``event_ndims`` axes (one figure per example)."""
     return ops.sum(values, axis=tuple(range(-int(event_ndims), 0)))
@@ -163,17 +175,18 @@ class DiscretizedLogistic(Likelihood):
         upper = inv_scale * (centred + half_bin)
         lower = inv_scale * (centred - half_bin)
         # log sigmoid(upper): the lowest level takes the whole left tail.
-        log_cdf_upper = upper - ops.softplus(upper)
+        log_cdf_upper = upper - stable_softplus(upper)
         # log (1 - sigmoid(lower)): the highest level takes the right tail.
-        log_survival_lower = -ops.softplus(lower)
+        log_survival_lower = -stable_softplus(lower)
         mass = ops.sigmoid(upper) - ops.sigmoid(lower)
-        # Where the difference of two sigmoids underflows (a bin far in a sharp tail), the
-        # density at the bin centre times the bin width is the accurate value.
+        # The density at the bin centre times the bin width is the accurate value where the
+        # difference of two sigmoids underflows (a bin far in a sharp tail) or cancels (a
+        # logistic much wider than a bin, where the midpoint rule's relative error is
+        # about (width / scale)^2 / 24 < 1e-5).
         middle = inv_scale * centred
-        log_density = middle - log_scale - 2.0 * ops.softplus(middle)
-        log_mass = ops.where(
-            mass > 1e-5, ops.log(ops.maximum(mass, 1e-12)), log_density + math.log(2.0 * half_bin)
-        )
+        log_density = middle - log_scale - 2.0 * stable_softplus(middle)
+        use_density = ops.logical_or(mass < 1e-5, inv_scale * (2.0 * half_bin) < 1e-2)
+        log_mass = ops.where(use_density, log_density + math.log(2.0 * half_bin), ops.log(ops.maximum(mass, 1e-12)))
         lowest, highest = half_bin, 1.0 - half_bin
         return ops.where(x < lowest, log_cdf_upper, ops.where(x > highest, log_survival_lower, log_mass))
 

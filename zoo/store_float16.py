@@ -44,7 +44,8 @@ def store(name, data_dir=None, dry_run=False, card_protocol="full"):
     with tempfile.TemporaryDirectory(prefix="keras_vae_f16-") as scratch:
         half = Path(scratch) / f"{name}.weights.h5"
         counts = storage.to_float16(path, half)
-        arrays = evaluation.binarized_test_set(recipe.dataset, data_dir)
+        # Binarised images for Bernoulli models, grey levels for 8-bit ones.
+        arrays = evaluation.test_set_for(recipe.build(), recipe.dataset, data_dir)
         figures = storage.measure(recipe, path, half, arrays)
         before, after = path.stat().st_size, half.stat().st_size
         print(f"{name}: {before:,} -> {after:,} bytes; test ELBO {figures['float32']['test_elbo']:.5f} (float32) "
