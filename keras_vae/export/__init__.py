@@ -96,6 +96,10 @@ def _check_arguments(model, tflite_variants, verify_examples, calibration_exampl
     unknown = [v for v in variants if v not in tflite.VARIANTS]
     if unknown:
         raise ValueError(f"unknown TFLite variant {unknown}; expected some of {tflite.VARIANTS}")
+    if "int8" in variants and tflite.int8_not_offered(model):
+        if tflite_variants:  # asked for by name: an error; by default: left out, the manifest says why
+            raise ValueError(tflite.int8_not_offered(model))
+        variants.remove("int8")
     checks.check_positive_int(verify_examples, "verify_examples")
     checks.check_positive_int(calibration_examples, "calibration_examples")
     if opset is not None:

@@ -56,6 +56,11 @@ FLOAT_OPS = ("SUM", "EXP", "LOG", "SQUARE", "MUL", "SUB", "ADD", "LOGISTIC", "ON
 INT8_BOUNDS = {"decoder": ("image_mean", "max_abs", 0.05), "scorer": ("score", "mean_score_change", 1.0)}
 
 
+def int8_not_offered(model):
+    """Why the int8 variant is not offered for ``model`` (its class's ``int8_export_refusal``), or None."""
+    return getattr(model, "int8_export_refusal", None)
+
+
 def file_name(graph, variant):
     return f"{graph}.{variant}.tflite"
 
@@ -177,7 +182,9 @@ def describe(context, artifacts):
         artifacts: the ``Artifact``s this format wrote.
     """
     variants = sorted({a.variant for a in artifacts}, key=VARIANTS.index)
+    not_offered = int8_not_offered(context.model)
     return {
+        **({"not_offered": {"int8": not_offered}} if not_offered else {}),
         "variants": {v: VARIANT_INFO[v] for v in variants},
         "io": "every variant takes and returns float32 (labels int32); int8 quantises and dequantises inside",
         "signatures": {g.name: g.signature for g in context.graphs.values()},
