@@ -38,7 +38,7 @@ def _molecule_lines(card):
             f"{_fmt(test['nll'])} ± {_fmt(test['nll_stderr'])} (std. error over molecules) |",
         ]
     if last.get("val_kl"):
-        lines += [f"| KL(q(z\|x) \|\| p(z)) per molecule, last epoch's validation | {_fmt(float(last['val_kl']))} |"]
+        lines += [f"| KL(q(z\\|x) \\|\\| p(z)) per molecule, last epoch's validation | {_fmt(float(last['val_kl']))} |"]
     if sl:
         lines += [
             f"| check slice: ELBO, {sl['elbo_examples']} molecules | {_fmt(sl['test_elbo'], 3)} |",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.helpers import tiny_models
+from helpers import tiny_models  # tests/ is on sys.path (its conftest); a top-level "tests" package of molsets would shadow "tests."
 
 pytestmark = pytest.mark.backends
 
