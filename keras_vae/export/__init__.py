@@ -179,12 +179,12 @@ def export(
         ValueError: bad arguments or output folder (raised before anything is written).
         ParityError: an artifact disagrees with Keras (the folder is not created).
     """
-    if model.context_input() is not None:
-        raise ValueError(f"{type(model).__name__} cannot be exported: its autoregressive decoder reads the data "
-                         "(teacher forcing) and generates in a Python loop; the exported graphs take z alone")
     formats = parse_formats(formats)
     require_packages(formats)
     variants = _check_arguments(model, tflite_variants, verify_examples, calibration_examples, reference, opset)
+    if model.context_input() is not None:
+        raise ValueError(f"{type(model).__name__} cannot be exported: its autoregressive decoder reads the data "
+                         "(teacher forcing) and generates in a Python loop; the exported graphs take z alone")
     recipe_name = getattr(recipe, "name", recipe)
     dataset = dataset or getattr(recipe, "dataset", None)
     if dataset is None and recipe_name is not None:

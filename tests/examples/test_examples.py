@@ -49,7 +49,7 @@ def test_every_example_has_a_small_budget():
 # Kept out of the default run for its 10-minute budget (each takes 10-35 s on 2 cores);
 # `python -m pytest -m slow tests/examples` runs them.
 SLOW = {"anomaly_one_class_out.py", "semi_supervised_m2.py", "linear_probe.py", "beta_vae_traversal.py",
-        "generative_design.py", "augmentation.py", "molecules_moses.py"}
+        "generative_design.py", "augmentation.py", "molecules_moses.py", "likelihood_pictures.py", "retrieval.py"}
 
 
 @pytest.mark.parametrize("script", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW else s for s in sorted(SMALL)])
