@@ -22,14 +22,16 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main(argv=None):
+    from keras_vae.cli_args import positive_int, seed
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=os.environ.get("KERAS_VAE_DATA_DIR",
                                                              REPO.parent / "shared/data/fashion_mnist"))
     parser.add_argument("--dataset", default="fashion_mnist")
     parser.add_argument("--grey-model", default="conv_fashion_mnist_8bit", help="zoo name or .keras of grey levels")
     parser.add_argument("--binary-model", default="conv_fashion_mnist", help="zoo name or .keras of binarised pixels")
-    parser.add_argument("--n", type=int, default=10, help="items per row")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the prior samples")
+    parser.add_argument("--n", type=positive_int, default=10, help="items per row")
+    parser.add_argument("--seed", type=seed, default=1, help="seed of the prior samples")
     parser.add_argument("--out", default="likelihoods.png")
     args = parser.parse_args(argv)
 
@@ -55,4 +57,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (ValueError, FileNotFoundError) as error:  # a wrong model name or file: one line, no traceback
+        raise SystemExit(f"likelihood_pictures.py: error: {error}")
