@@ -72,7 +72,10 @@ class LogWeights:
         z_mean, z_log_var = model.posterior(x, labels)
         z = model.reparameterize(z_mean[None], z_log_var[None], noise)
         flat_y = None if labels is None else ops.tile(labels, [kc])
-        params = model.decode_params(ops.reshape(z, (kc * b, model.latent_dim)), flat_y)
+        # An autoregressive decoder reads x (teacher forcing): its context repeats once per draw.
+        context = model.decoder_context(x)
+        flat_context = None if context is None else ops.tile(context, [kc] + [1] * (len(context.shape) - 1))
+        params = model.decode_params(ops.reshape(z, (kc * b, model.latent_dim)), flat_y, context=flat_context)
         params = ops.reshape(params, (kc, b) + tuple(params.shape[1:]))
         return model.log_weights(x, z, params, z_mean, z_log_var)
 

@@ -15,7 +15,8 @@ def conv_encoder_body(images, filters, hidden_units, activation):
     return h
 
 
-def conv_decoder_body(features, image_shape, param_channels, filters, hidden_units, activation):
+def conv_decoder_features(features, image_shape, filters, hidden_units, activation):
+    """Latent features -> full-resolution feature maps (height, width, filters[0]) of the transposed convolutions."""
     if len(image_shape) != 3:
         raise ValueError(f"conv bodies take images (height, width, channels), got image_shape {tuple(image_shape)}")
     height, width = image_shape[0], image_shape[1]
@@ -32,6 +33,11 @@ def conv_decoder_body(features, image_shape, param_channels, filters, hidden_uni
         h = keras.layers.Conv2DTranspose(
             f, 3, strides=2, padding="same", activation=activation, name=f"decoder_deconv_{i}"
         )(h)
+    return h
+
+
+def conv_decoder_body(features, image_shape, param_channels, filters, hidden_units, activation):
+    h = conv_decoder_features(features, image_shape, filters, hidden_units, activation)
     return keras.layers.Conv2DTranspose(param_channels, 3, padding="same", name="params")(h)
 
 
