@@ -46,6 +46,11 @@ class VAE(TrainStep, keras.Model):
             rises linearly from 0 to ``capacity`` over ``capacity_steps`` steps; ``beta``
             then plays the paper's gamma.
         capacity_steps: optimiser steps over which ``C`` reaches ``capacity``.
+        free_nats: if > 0, the KL term of the training loss is ``max(mean KL, free_nats)``
+            over the batch (free bits, Kingma et al. 2016, with one group): the first
+            ``free_nats`` of information in z cost nothing, so a strong (autoregressive)
+            decoder cannot win by ignoring z early in training. Reported metrics keep the
+            true KL, so the ELBO stays a bound.
         num_classes: if set, encoder and decoder are both conditioned on an integer
             class label in ``[0, num_classes)``.
         seed: seed of the generator that draws the reparameterisation noise.
@@ -62,6 +67,7 @@ class VAE(TrainStep, keras.Model):
         seed=None,
         capacity=None,
         capacity_steps=10000,
+        free_nats=0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -78,6 +84,9 @@ class VAE(TrainStep, keras.Model):
             raise ValueError(f"capacity must be >= 0 nats, got {capacity}")
         self.capacity = None if capacity is None else float(capacity)
         self.capacity_steps = checks.check_positive_int(capacity_steps, "capacity_steps")
+        if free_nats < 0 or (free_nats and capacity is not None):
+            raise ValueError(f"free_nats must be >= 0 and is not combined with capacity, got {free_nats}")
+        self.free_nats = float(free_nats)
         self.num_classes = None if num_classes is None else checks.check_positive_int(num_classes, "num_classes")
         self.seed = seed
         self.seed_generator = ReplicaSeedGenerator(seed, name="noise_seed")
@@ -308,7 +317,7 @@ class VAE(TrainStep, keras.Model):
         """The KL part of the training loss for a batch of per-example KLs."""
         weight = self.kl_weight(step)
         if self.capacity is None:
-            return weight * ops.mean(kl)
+            return weight * ops.maximum(ops.mean(kl), self.free_nats)
         progress = ops.minimum(ops.cast(step + 1, "float32") / float(self.capacity_steps), 1.0)
         return weight * ops.abs(ops.mean(kl) - self.capacity * progress)
 
@@ -463,6 +472,7 @@ class VAE(TrainStep, keras.Model):
             kl_warmup_steps=self.kl_warmup_steps,
             capacity=self.capacity,
             capacity_steps=self.capacity_steps,
+            free_nats=self.free_nats,
             num_classes=self.num_classes,
             seed=self.seed,
         )

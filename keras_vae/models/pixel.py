@@ -160,11 +160,13 @@ class PixelVAE(ConvVAE):
         images = np.zeros((len(z),) + self.image_shape, "float32")
         probs = np.zeros_like(images)
         for s in self._batches(len(z), batch_size):
-            maps = self.decoder_features(self._model_inputs(z[s], None if labels is None else labels[s]))
+            maps = self.decoder_features.predict_on_batch(
+                self._model_inputs(z[s], None if labels is None else labels[s]))
             x = np.zeros((len(images[s]),) + self.image_shape, "float32")
             for i in range(height):
                 for j in range(width):
-                    logits = ops.convert_to_numpy(self.pixel_head([maps, ops.convert_to_tensor(x)])[:, i, j])
+                    # predict_on_batch runs the backend's compiled function: H*W calls, not H*W eager graphs.
+                    logits = self.pixel_head.predict_on_batch([maps, x])[:, i, j]
                     p = 1.0 / (1.0 + np.exp(-logits.astype("float64")))
                     probs[s, i, j] = p
                     x[:, i, j] = (rng.random(p.shape) < p).astype("float32")
