@@ -11,7 +11,8 @@ import keras
 import numpy as np
 
 # Widths that replace a recipe's own in its tiny variant; every other argument is kept.
-TINY_WIDTHS = {"filters": (4, 8), "classifier_units": (16,), "m1_hidden_units": (16,), "units": 16, "embedding_dim": 8}
+TINY_WIDTHS = {"filters": (4, 8), "classifier_units": (16,), "m1_hidden_units": (16,), "units": 16, "embedding_dim": 8,
+               "decoder_filters": (4, 8), "pixel_filters": 8}
 
 
 def tiny_models():
