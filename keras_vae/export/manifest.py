@@ -10,7 +10,8 @@ Top level:
         name or null, "source": "zoo:NAME", a .keras path or null, "params": int}.
     versions: {"keras_vae", "keras", "tensorflow", "numpy", "tf2onnx", "onnx",
         "onnxruntime", "ai_edge_litert", "python"}: version strings (null if absent).
-    image_shape: [height, width, channels] of one image.
+    image_shape: shape of one example: [height, width, channels] of an image, [length,
+        channels] of a time-series window, [max_length] of a token sequence.
     image_dtype: "float32".
     value_range: [low, high] the images must lie in, or null if unbounded.
     latent_dim: size of z.
@@ -30,6 +31,12 @@ Top level:
         (batch, latent_dim); noise float32 (batch, latent_dim), zeros for the posterior
         mean. Outputs: z_mean, z_log_var (batch, latent_dim); image_mean and
         reconstruction (batch, h, w, c); score (batch,), the negative ELBO in nats.
+    graphs_left_out: {graph name: reason} of the graphs not exported (only when some
+        are): a family with an autoregressive decoder (a decoder context: PixelVAE,
+        SequenceVAE) has no "decoder" graph, its generation being one decoder pass per
+        pixel or token in a Python loop; its "encoder" and "scorer" are exported. For a
+        token model (SequenceVAE) "image" is float32 token ids (batch, max_length) and
+        "reconstruction" the token probabilities (batch, max_length, vocabulary).
     formats: {"saved_model" | "tflite" | "onnx": how to load and call that format}.
         saved_model: {"path", "signatures": {graph: key}, "serving_default"}.
         tflite: {"variants": {variant: {"weights", "activations", "io_dtype",
@@ -123,7 +130,7 @@ def _graph_files(graph, artifacts):
 
 
 def build(model, graphs, artifacts, records, formats, reference_info, folder, recipe=None, source=None,
-          dataset=None, summary=None, feeds=None):
+          dataset=None, summary=None, feeds=None, graphs_left_out=None):
     """The manifest dict of an export.
 
     Args:
@@ -139,6 +146,7 @@ def build(model, graphs, artifacts, records, formats, reference_info, folder, re
         dataset: dataset the label names come from.
         summary: ``verify.tflite_summary`` figures, if TFLite was exported.
         feeds: one line describing each verification feed.
+        graphs_left_out: {graph name: reason} of the graphs not exported (``graphs.left_out``).
     """
     import keras_vae
     from keras_vae import likelihoods
@@ -164,6 +172,7 @@ def build(model, graphs, artifacts, records, formats, reference_info, folder, re
         "num_classes": model.num_classes,
         "label_names": _label_names(model, dataset),
         "graphs": {name: {**g.to_dict(), "files": _graph_files(name, artifacts)} for name, g in graphs.items()},
+        **({"graphs_left_out": dict(graphs_left_out)} if graphs_left_out else {}),
         "formats": formats,
         "reference_data": reference_info,
         "verification": {
