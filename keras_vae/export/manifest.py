@@ -46,6 +46,8 @@ Top level:
         some int8 graph missed ``tflite.INT8_BOUNDS``): {graph: {"variant": "int8",
         "reason", "output", "measure", "measured", "bound"}}; a refused graph has no
         int8 file (its verification record keeps the figures and gains "refused").
+        "left_out" (only when the converter failed on some graph): {graph: {"variants":
+        [variants without a file], "reason"}}, e.g. SequenceVAE's GRU scorer.
         onnx: {"opset", "batch_dim": "batch", ...}.
     reference_data: where the verification batch and the int8 calibration sample
         came from: {"source": "dataset" | "samples", "dataset", "binarize",

@@ -159,9 +159,19 @@ class Manifest:
         return self.graph(graph).files
 
     def refused(self, graph, fmt, variant):
-        """Why the exporter left ``variant`` of ``graph`` out (``formats[fmt]["refused"]``), or None."""
-        refused = (((self.data.get("formats") or {}).get(fmt) or {}).get("refused") or {}).get(graph) or {}
-        return refused.get("reason") if refused.get("variant") == variant else None
+        """Why the exporter left ``variant`` of ``graph`` out, or None.
+
+        Reads ``formats[fmt]["refused"]`` (an int8 graph outside its error bounds) and
+        ``formats[fmt]["left_out"]`` (a graph the format's converter could not convert).
+        """
+        section = (self.data.get("formats") or {}).get(fmt) or {}
+        refused = (section.get("refused") or {}).get(graph) or {}
+        if refused.get("variant") == variant and refused.get("reason"):
+            return refused["reason"]
+        left_out = (section.get("left_out") or {}).get(graph) or {}
+        if isinstance(left_out, dict) and variant in (left_out.get("variants") or [variant]):
+            return left_out.get("reason")
+        return None
 
     def file(self, graph, fmt, variant=None, verify=True):
         """Path of the artifact of ``graph`` in format ``fmt`` (``"onnx"``, ``"tflite"``).
@@ -178,6 +188,8 @@ class Manifest:
                 the manifest records no sha256 for it, or its sha256 differs.
         """
         files = self.graph(graph).files
+        if fmt not in files and self.refused(graph, fmt, variant):
+            raise ManifestError(f"{self.folder}: no {fmt} file of the {graph} graph: {self.refused(graph, fmt, variant)}")
         if fmt not in files:
             raise ManifestError(
                 f"{self.folder}: the {graph} graph was not exported to {fmt} (formats: {sorted(files)}); "

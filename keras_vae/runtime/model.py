@@ -28,9 +28,11 @@ class ExportedVAE:
     Raises:
         ManifestError: no valid manifest, or the backend's files were not exported. An
             int8 export whose decoder was refused for its error (``formats.tflite.refused``)
-            still opens; ``decode`` and ``sample`` then raise, giving the reason. So does
-            an export without a decoder graph (``graphs_left_out``: an autoregressive
-            decoder, PixelVAE or SequenceVAE): ``encode`` and ``score`` work.
+            still opens; ``decode`` and ``sample`` then raise, giving the reason. Likewise
+            a graph the format's converter could not convert (``formats.tflite.left_out``,
+            e.g. SequenceVAE's scorer on LiteRT) raises with the reason when used, and an
+            export without a decoder graph (``graphs_left_out``: an autoregressive
+            decoder, PixelVAE or SequenceVAE) opens with ``encode`` and ``score`` only.
         ValueError: an unknown backend, or a variant given to onnxruntime.
 
     Example:
