@@ -4,8 +4,9 @@ Three deterministic graphs are exported (see ``graphs``): ``encoder`` (image[, l
 z_mean, z_log_var), ``decoder`` (z[, label] -> image_mean) and ``scorer`` (image[, label],
 noise -> score, reconstruction). A family with an autoregressive decoder (PixelVAE,
 SequenceVAE) has no decoder graph, generation being a loop of decoder passes: its encoder
-and scorer are exported and ``manifest["graphs_left_out"]`` says why. Every artifact is loaded back in its own runtime and
-compared with the Keras model before the export folder appears (``verify``); the folder
+and scorer are exported and ``manifest["graphs_left_out"]`` says why. Every artifact is
+loaded back in its own runtime and compared with the Keras model before the export
+folder appears (``verify``); the folder
 holds a ``manifest.json`` (``manifest``) and is written atomically (``staging``).
 
 Example:

@@ -188,8 +188,9 @@ class Manifest:
                 the manifest records no sha256 for it, or its sha256 differs.
         """
         files = self.graph(graph).files
-        if fmt not in files and self.refused(graph, fmt, variant):
-            raise ManifestError(f"{self.folder}: no {fmt} file of the {graph} graph: {self.refused(graph, fmt, variant)}")
+        reason = None if fmt in files else self.refused(graph, fmt, variant)
+        if reason:
+            raise ManifestError(f"{self.folder}: no {fmt} file of the {graph} graph: {reason}")
         if fmt not in files:
             raise ManifestError(
                 f"{self.folder}: the {graph} graph was not exported to {fmt} (formats: {sorted(files)}); "
