@@ -57,7 +57,8 @@ Top level:
         "max_abs": {output: float}, "tolerance": {output: float} or null,
         "passed": bool, "mean_score_change": float (scorer only)}]}.
     tflite_summary: {variant: {"size_bytes", "compression_vs_float32",
-        "decoder_max_abs", "mean_neg_elbo_change", "refused_graphs" (int8, if any)}}
+        "decoder_max_abs" (null without a decoder graph), "mean_neg_elbo_change" (null
+        without a scorer file), "refused_graphs" (int8, if any)}}
         (only with tflite; sizes count every file converted, refused ones included).
     files: [{"path": relative path, "sha256": hex, "size_bytes": int}] of every file
         in the folder except manifest.json itself, sorted by path.
