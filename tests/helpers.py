@@ -9,6 +9,7 @@
 
 import keras
 import numpy as np
+import pytest
 
 # Widths that replace a recipe's own in its tiny variant; every other argument is kept.
 TINY_WIDTHS = {"filters": (4, 8), "classifier_units": (16,), "m1_hidden_units": (16,), "units": 16, "embedding_dim": 8,
@@ -17,7 +18,7 @@ TINY_WIDTHS = {"filters": (4, 8), "classifier_units": (16,), "m1_hidden_units": 
 
 def tiny_models():
     """{family: factory of a tiny untrained model}, one per family and conditioning."""
-    from keras_vae.models import ConditionalVAE, ConvVAE, DenseVAE, SemiSupervisedVAE
+    from keras_vae.models import ConditionalVAE, ConvVAE, DenseVAE, PixelVAE, SemiSupervisedVAE
 
     return {
         "dense": lambda: DenseVAE(latent_dim=3, hidden_units=(32,), seed=1),
@@ -29,6 +30,12 @@ def tiny_models():
         ),
         "m2": lambda: SemiSupervisedVAE(
             num_classes=10, latent_dim=3, hidden_units=(32,), classifier_units=(16,), alpha=5.0, seed=1
+        ),
+        # 4x4 images: generation is one decoder pass per pixel (16 here, 784 on MNIST), and
+        # the shape test and the export's reference samples generate.
+        "pixel": lambda: PixelVAE(
+            image_shape=(4, 4, 1), latent_dim=4, filters=(8, 16), hidden_units=16, pixel_kernel=5, pixel_filters=8,
+            decoder_filters=(4, 8), seed=1,
         ),
     }
 
@@ -137,10 +144,22 @@ def run_export_parity_test(model, out, batches=(1, 5), atol=1e-4):
     from keras_vae.export import export
     from keras_vae.runtime import ExportedVAE
 
+    from keras_vae.runtime import ManifestError
+
     manifest = export(model, out, "onnx", reference="samples", verify_examples=4, calibration_examples=4)
     assert all(r["passed"] for r in manifest["verification"]["artifacts"])
     vae = ExportedVAE(out)
     assert (vae.latent_dim, vae.conditional) == (model.latent_dim, model.conditional)
+    # A decoder with a context (autoregressive) has no graph: the manifest says why, decode repeats it.
+    left_out = manifest.get("graphs_left_out", {})
+    assert ("decoder" in left_out) == (model.context_input() is not None)
+    assert ("decoder" in manifest["graphs"]) != ("decoder" in left_out)
+    if left_out:
+        assert "autoregressive" in left_out["decoder"] and not (out / "decoder.onnx").exists()
+        for call in (lambda: vae.decode(np.zeros((1, model.latent_dim), "float32")), lambda: vae.sample(2)):
+            with pytest.raises(ManifestError, match="has no decoder graph: .*autoregressive") as error:
+                call()
+            assert "\n" not in str(error.value)
     for n in batches:
         x = binary_images(model, n, seed=n)
         y = labels_for(model, n)
@@ -148,9 +167,12 @@ def run_export_parity_test(model, out, batches=(1, 5), atol=1e-4):
         got_mean, got_log_var = vae.encode(x, y)
         np.testing.assert_allclose(got_mean, z_mean, atol=atol)
         np.testing.assert_allclose(got_log_var, z_log_var, atol=atol)
-        np.testing.assert_allclose(vae.decode(z_mean, y), model.decode(z_mean, y), atol=atol)
+        if not left_out:
+            np.testing.assert_allclose(vae.decode(z_mean, y), model.decode(z_mean, y), atol=atol)
         # At zero noise the score is the negative ELBO at the posterior mean, from the primitive.
-        nll, kl, _ = model.bound_terms(x, y, noise=keras.ops.zeros_like(z_mean))
+        nll, kl, params = model.bound_terms(x, y, noise=keras.ops.zeros_like(z_mean))
         want = keras.ops.convert_to_numpy(nll + kl)
-        np.testing.assert_allclose(vae.score(x, y), want, rtol=1e-5, atol=atol)
+        score, reconstruction = vae.score(x, y, return_reconstruction=True)
+        np.testing.assert_allclose(score, want, rtol=1e-5, atol=atol)
+        np.testing.assert_allclose(reconstruction, keras.ops.convert_to_numpy(model.likelihood.mean(params)), atol=atol)
     return manifest

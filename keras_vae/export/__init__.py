@@ -2,8 +2,11 @@
 
 Three deterministic graphs are exported (see ``graphs``): ``encoder`` (image[, label] ->
 z_mean, z_log_var), ``decoder`` (z[, label] -> image_mean) and ``scorer`` (image[, label],
-noise -> score, reconstruction). Every artifact is loaded back in its own runtime and
-compared with the Keras model before the export folder appears (``verify``); the folder
+noise -> score, reconstruction). A family with an autoregressive decoder (PixelVAE,
+SequenceVAE) has no decoder graph, generation being a loop of decoder passes: its encoder
+and scorer are exported and ``manifest["graphs_left_out"]`` says why. Every artifact is
+loaded back in its own runtime and compared with the Keras model before the export
+folder appears (``verify``); the folder
 holds a ``manifest.json`` (``manifest``) and is written atomically (``staging``).
 
 Example:
@@ -164,7 +167,8 @@ def export(
         source: where the model came from (``"zoo:NAME"``, a path), for the manifest.
         reference: verification and calibration data: ``"auto"`` (the dataset when
             available offline, else the model's samples), ``"dataset"`` or ``"samples"``.
-        dataset: ``keras_vae.data`` name (default: the recipe's, else ``"mnist"``).
+        dataset: ``keras_vae.data`` name (default: the recipe's, else ``"mnist"``, or
+            ``"moses"`` for a token model).
         data_dir: folder of the dataset's original files (None: the prepared TFDS copy
             or ``$KERAS_VAE_DATA_DIR``).
         verify_examples: size of the fixed verification batch.
@@ -182,19 +186,16 @@ def export(
     formats = parse_formats(formats)
     require_packages(formats)
     variants = _check_arguments(model, tflite_variants, verify_examples, calibration_examples, reference, opset)
-    if model.context_input() is not None:
-        raise ValueError(f"{type(model).__name__} cannot be exported: its autoregressive decoder reads the data "
-                         "(teacher forcing) and generates in a Python loop; the exported graphs take z alone")
     recipe_name = getattr(recipe, "name", recipe)
     dataset = dataset or getattr(recipe, "dataset", None)
     if dataset is None and recipe_name is not None:
         from keras_vae import zoo
 
         dataset = zoo.get(recipe_name).dataset
-    dataset = dataset or reference_data.DEFAULT_DATASET
+    dataset = dataset or reference_data.default_dataset(model)
     options = {"opset": opset, "tflite_variants": variants}
 
-    from keras_vae.export.graphs import build_graphs
+    from keras_vae.export.graphs import build_graphs, left_out
 
     with staging.staged(out_dir, overwrite) as stage:
         graphs = build_graphs(model)
@@ -223,14 +224,15 @@ def export(
             summary = verify.tflite_summary(records, sizes)
             artifacts = _refuse_int8(stage, artifacts, records, sections["tflite"], summary)
         batch = len(data.verify_images)
+        decoder = "decoder" in graphs
         feed_lines = [
-            f"{batch} examples; scorer noise = 0 (posterior mean); decoder z = Keras z_mean",
-            f"{min(feeds_lib.RESIZE_EXAMPLES, batch)} examples (another batch size); scorer noise and "
-            "decoder z ~ N(0, I), seed 0",
+            f"{batch} examples; scorer noise = 0 (posterior mean)" + ("; decoder z = Keras z_mean" if decoder else ""),
+            f"{min(feeds_lib.RESIZE_EXAMPLES, batch)} examples (another batch size); scorer noise"
+            + (" and decoder z" if decoder else "") + " ~ N(0, I), seed 0",
         ]
         manifest = manifest_lib.build(
             model, graphs, artifacts, records, sections, data.info, stage, recipe=recipe_name, source=source,
-            dataset=dataset, summary=summary, feeds=feed_lines,
+            dataset=dataset, summary=summary, feeds=feed_lines, graphs_left_out=left_out(model),
         )
         manifest_lib.write(manifest, stage)
     return manifest

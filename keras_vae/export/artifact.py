@@ -38,6 +38,8 @@ class ExportContext:
             reads it (converting from a SavedModel freezes the Keras variables properly).
         calibration: {graph name: list of feeds} for full-integer quantisation.
         options: format options (``opset``, ``tflite_variants``).
+        left_out: {format: {graph: {"variants": [...], "reason": str}}}: what a format's
+            converter could not convert, filled in by the writers for ``describe``.
     """
 
     model: object
@@ -46,3 +48,4 @@ class ExportContext:
     saved_model_dir: Path = None
     calibration: dict = None
     options: dict = dataclasses.field(default_factory=dict)
+    left_out: dict = dataclasses.field(default_factory=dict)

@@ -33,6 +33,10 @@ def _report(manifest, out):
         status = "ok" if r["exact"] else "reported"
         errors = ", ".join(f"{k} {v:.3g}" for k, v in r["max_abs"].items())
         print(f"{r['format']:12s} {r['variant']:13s} {r['graph']:8s} {status:8s} {change:>17s}  {errors}")
+    for graph, why in manifest.get("graphs_left_out", {}).items():
+        print(f"left out: {graph} graph ({why})")
+    for graph, why in manifest["formats"].get("tflite", {}).get("left_out", {}).items():
+        print(f"left out of tflite: {graph} graph ({why['reason']})")
     for graph, why in manifest["formats"].get("tflite", {}).get("refused", {}).items():
         print(f"refused: {why['reason']}")
     for variant, s in manifest.get("tflite_summary", {}).items():

@@ -29,14 +29,16 @@ def graph_feeds(graphs, images, labels, noise, decoder_z):
         decoder_z: the decoder's latents (batch, latent_dim).
 
     Returns:
-        {graph name: {input name: array}}.
+        {graph name: {input name: array}} for the graphs in ``graphs`` (a family without
+        a decoder graph gets no decoder feed).
     """
     images = np.asarray(images, "float32")
-    return {
+    feeds = {
         "encoder": _with_label({"image": images}, labels),
         "decoder": _with_label({"z": np.asarray(decoder_z, "float32")}, labels),
         "scorer": {**_with_label({"image": images}, labels), "noise": np.asarray(noise, "float32")},
     }
+    return {name: feed for name, feed in feeds.items() if name in graphs}
 
 
 def _posterior(graphs, images, labels):

@@ -1,8 +1,15 @@
-"""The three deterministic, named functions every export format carries.
+"""The deterministic, named functions every export format carries.
 
 ``encoder``: image[, label] -> z_mean, z_log_var
 ``decoder``: z[, label] -> image_mean (the likelihood's mean, e.g. sigmoid(logits))
 ``scorer``: image[, label], noise -> score, reconstruction
+
+A family whose decoder has a context (``model.context_input()`` is not None: an
+autoregressive decoder teacher-forced on the data, PixelVAE's PixelCNN head or
+SequenceVAE's GRU) has no ``decoder`` graph: from z alone it generates one pixel or token
+per decoder pass in a Python loop, which no single graph expresses. Its encoder and
+scorer are single passes (``bound_terms`` feeds the decoder ``decoder_context(x)``) and
+are exported like every other family's; ``left_out`` gives the reason the manifest records.
 
 The scorer evaluates the negative ELBO at ``z = z_mean + exp(z_log_var / 2) * noise``:
 ``score = -log p(x|z) + KL(q(z|x) || p(z))`` per example, in nats. Passing zeros as
@@ -12,6 +19,7 @@ is a pure function of its inputs, reproducible and comparable across runtimes.
 """
 
 import dataclasses
+import math
 
 from keras import ops
 
@@ -95,6 +103,40 @@ def _make(name, description, inputs, outputs, body):
     return dataclasses.replace(graph, function=function)
 
 
+def left_out(model):
+    """{graph name: why it is not exported} for ``model`` (empty for most families).
+
+    A class may state its own reason in ``decoder_export_refusal``; otherwise one is
+    derived from its decoder context (the number of sequential decoder passes).
+
+    Args:
+        model: a ``keras_vae.models.VAE``.
+    """
+    if model.context_input() is None:
+        return {}
+    reason = getattr(model, "decoder_export_refusal", None)
+    if not reason:
+        cls = type(model).__name__
+        if getattr(model, "data_kind", "images") == "tokens":
+            steps = f"max_length = {model.max_length} sequential decoder steps (one per token)"
+        else:
+            steps = f"height x width = {math.prod(model.image_shape[:2])} sequential decoder passes (one per pixel)"
+        reason = (
+            f"{cls}'s decoder is autoregressive: generating from z takes {steps} in a Python loop "
+            f"({cls}.generate), which no single exported graph expresses; the encoder and the "
+            "scorer (teacher-forced on the data, one pass) are exported"
+        )
+    return {"decoder": reason}
+
+
+def _reconstruction_shape(model, image_shape):
+    # The likelihood's mean has the data's shape, except a categorical one: token
+    # probabilities (batch, length, vocabulary).
+    if model.likelihood.name == "categorical":
+        return tuple(image_shape) + (int(model.decoder.output.shape[-1]),)
+    return tuple(image_shape)
+
+
 def build_graphs(model):
     """The ``encoder``, ``decoder`` and ``scorer`` graphs of a keras_vae model.
 
@@ -102,7 +144,8 @@ def build_graphs(model):
         model: a ``keras_vae.models.VAE``.
 
     Returns:
-        dict of graph name -> ``Graph``, in the order encoder, decoder, scorer.
+        dict of graph name -> ``Graph``, in the order encoder, decoder, scorer; without
+        the graphs ``left_out(model)`` names.
     """
     image = TensorInfo("image", (None,) + tuple(model.image_shape))
     latent = (None, model.latent_dim)
@@ -141,8 +184,9 @@ def build_graphs(model):
             "anomaly score: negative ELBO in nats at z = z_mean + exp(z_log_var/2) * noise "
             "(zeros: posterior mean), and the reconstruction at that z",
             [image] + label + [TensorInfo("noise", latent)],
-            [TensorInfo("score", (None,)), TensorInfo("reconstruction", image.shape)],
+            [TensorInfo("score", (None,)), TensorInfo("reconstruction", _reconstruction_shape(model, image.shape))],
             score,
         ),
     ]
-    return {g.name: g for g in graphs}
+    skipped = left_out(model)
+    return {g.name: g for g in graphs if g.name not in skipped}

@@ -10,7 +10,8 @@ Top level:
         name or null, "source": "zoo:NAME", a .keras path or null, "params": int}.
     versions: {"keras_vae", "keras", "tensorflow", "numpy", "tf2onnx", "onnx",
         "onnxruntime", "ai_edge_litert", "python"}: version strings (null if absent).
-    image_shape: [height, width, channels] of one image.
+    image_shape: shape of one example: [height, width, channels] of an image, [length,
+        channels] of a time-series window, [max_length] of a token sequence.
     image_dtype: "float32".
     value_range: [low, high] the images must lie in, or null if unbounded.
     latent_dim: size of z.
@@ -30,6 +31,12 @@ Top level:
         (batch, latent_dim); noise float32 (batch, latent_dim), zeros for the posterior
         mean. Outputs: z_mean, z_log_var (batch, latent_dim); image_mean and
         reconstruction (batch, h, w, c); score (batch,), the negative ELBO in nats.
+    graphs_left_out: {graph name: reason} of the graphs not exported (only when some
+        are): a family with an autoregressive decoder (a decoder context: PixelVAE,
+        SequenceVAE) has no "decoder" graph, its generation being one decoder pass per
+        pixel or token in a Python loop; its "encoder" and "scorer" are exported. For a
+        token model (SequenceVAE) "image" is float32 token ids (batch, max_length) and
+        "reconstruction" the token probabilities (batch, max_length, vocabulary).
     formats: {"saved_model" | "tflite" | "onnx": how to load and call that format}.
         saved_model: {"path", "signatures": {graph: key}, "serving_default"}.
         tflite: {"variants": {variant: {"weights", "activations", "io_dtype",
@@ -39,6 +46,8 @@ Top level:
         some int8 graph missed ``tflite.INT8_BOUNDS``): {graph: {"variant": "int8",
         "reason", "output", "measure", "measured", "bound"}}; a refused graph has no
         int8 file (its verification record keeps the figures and gains "refused").
+        "left_out" (only when the converter failed on some graph): {graph: {"variants":
+        [variants without a file], "reason"}}, e.g. SequenceVAE's GRU scorer.
         onnx: {"opset", "batch_dim": "batch", ...}.
     reference_data: where the verification batch and the int8 calibration sample
         came from: {"source": "dataset" | "samples", "dataset", "binarize",
@@ -48,7 +57,8 @@ Top level:
         "max_abs": {output: float}, "tolerance": {output: float} or null,
         "passed": bool, "mean_score_change": float (scorer only)}]}.
     tflite_summary: {variant: {"size_bytes", "compression_vs_float32",
-        "decoder_max_abs", "mean_neg_elbo_change", "refused_graphs" (int8, if any)}}
+        "decoder_max_abs" (null without a decoder graph), "mean_neg_elbo_change" (null
+        without a scorer file), "refused_graphs" (int8, if any)}}
         (only with tflite; sizes count every file converted, refused ones included).
     files: [{"path": relative path, "sha256": hex, "size_bytes": int}] of every file
         in the folder except manifest.json itself, sorted by path.
@@ -123,7 +133,7 @@ def _graph_files(graph, artifacts):
 
 
 def build(model, graphs, artifacts, records, formats, reference_info, folder, recipe=None, source=None,
-          dataset=None, summary=None, feeds=None):
+          dataset=None, summary=None, feeds=None, graphs_left_out=None):
     """The manifest dict of an export.
 
     Args:
@@ -139,6 +149,7 @@ def build(model, graphs, artifacts, records, formats, reference_info, folder, re
         dataset: dataset the label names come from.
         summary: ``verify.tflite_summary`` figures, if TFLite was exported.
         feeds: one line describing each verification feed.
+        graphs_left_out: {graph name: reason} of the graphs not exported (``graphs.left_out``).
     """
     import keras_vae
     from keras_vae import likelihoods
@@ -164,6 +175,7 @@ def build(model, graphs, artifacts, records, formats, reference_info, folder, re
         "num_classes": model.num_classes,
         "label_names": _label_names(model, dataset),
         "graphs": {name: {**g.to_dict(), "files": _graph_files(name, artifacts)} for name, g in graphs.items()},
+        **({"graphs_left_out": dict(graphs_left_out)} if graphs_left_out else {}),
         "formats": formats,
         "reference_data": reference_info,
         "verification": {

@@ -1,6 +1,6 @@
 """SavedModel with one serving signature per graph, written by Keras' ``ExportArchive``.
 
-Signatures ``score``, ``encode`` and ``decode`` take and return tensors keyed by the
+Signatures ``score``, ``encode`` and ``decode`` (for the graphs exported) take and return tensors keyed by the
 graph's input and output names. ``serving_default`` is an alias of ``score`` (Keras
 aliases the first endpoint), since TF Serving requires a default signature and
 anomaly scoring is what a server is usually asked for.
@@ -28,7 +28,7 @@ def save(model, graphs, path):
 
     archive = keras.export.ExportArchive()
     archive.track(model)
-    for name in _ORDER:
+    for name in (n for n in _ORDER if n in graphs):  # a graph left out has no endpoint
         archive.add_endpoint(graphs[name].signature, graphs[name].function)
     archive.write_out(str(path), verbose=False)
 

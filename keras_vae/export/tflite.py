@@ -18,11 +18,19 @@ Variants:
         verification batch, measured at export time; a graph that does not is not
         shipped, and the manifest records why (``refusals``).
 
+A graph the converter cannot lower to TFLite builtins (``ConverterError``) is left out,
+in that variant and the ones after it, rather than failing the export:
+``formats.tflite.left_out`` gives the variants and the converter's reason. Measured:
+SequenceVAE's scorer (a Keras GRU over the teacher-forced tokens) needs Select TF ops for
+its TensorList loop with a dynamic batch, which the TF-free LiteRT runtime does not carry;
+its ONNX file converts.
+
 Each file holds one signature named like the SavedModel's (``encode``, ``decode``,
 ``score``), with the graph's input and output names. The batch axis is stored as -1 in
 ``shape_signature``: ``Interpreter.get_signature_runner(key)(**inputs)`` resizes it.
 """
 
+import re
 import warnings
 from pathlib import Path
 
@@ -133,11 +141,31 @@ def refusals(records):
     if "scorer" in out and "encoder" in int8:
         out["encoder"] = {**out["scorer"], "reason": out["scorer"]["reason"].replace(
             "int8 scorer not shipped", "int8 encoder not shipped with the scorer (same int8 encoder network)")}
+    elif "encoder" in int8 and "scorer" not in int8:
+        # The scorer's bound vouches for the encoder; without an int8 scorer (its conversion
+        # failed: ``left_out``) nothing does.
+        output, measure, bound = INT8_BOUNDS["scorer"]
+        out["encoder"] = {
+            "variant": "int8", "output": output, "measure": measure, "measured": None, "bound": bound,
+            "reason": "int8 encoder not shipped: its bound is the int8 scorer's (same int8 encoder network), "
+                      "and there is no int8 scorer to measure",
+        }
     return out
+
+
+def converter_reason(error):
+    """One line from a TFLite ``ConverterError``: the first op the converter could not lower."""
+    text = str(error)
+    match = re.search(r"error: (?:loc\(.*?\)\): )?('[\w.]+' op [^\n]*)", text)
+    line = match.group(1) if match else next((t.strip() for t in text.splitlines() if t.strip()), type(error).__name__)
+    return line if len(line) <= 300 else line[:297] + "..."
 
 
 def write(context):
     """Writes every requested variant of every graph into ``context.out_dir``.
+
+    A graph whose conversion fails with the converter's ``ConverterError`` is left out
+    from that variant on, recorded in ``context.left_out["tflite"]``.
 
     Args:
         context: an ``ExportContext`` with ``saved_model_dir``, ``calibration`` and
@@ -146,11 +174,22 @@ def write(context):
     Returns:
         the ``Artifact``s written.
     """
+    from tensorflow.lite.python.convert_phase import ConverterError
+
     variants = context.options.get("tflite_variants") or VARIANTS
     artifacts = []
     for graph in context.graphs.values():
-        for variant in variants:
-            data = convert(context.saved_model_dir, graph, variant, (context.calibration or {}).get(graph.name))
+        for i, variant in enumerate(variants):
+            try:
+                data = convert(context.saved_model_dir, graph, variant, (context.calibration or {}).get(graph.name))
+            except ConverterError as e:
+                reason = (f"TFLite's converter cannot lower the {graph.name} graph ({variant}) to builtin ops: "
+                          f"{converter_reason(e)}")
+                if "Select TF ops" in str(e):
+                    reason += ("; its remedy, Select TF ops, needs the Flex delegate, which the TF-free LiteRT "
+                               "runtime does not carry")
+                context.left_out.setdefault(NAME, {})[graph.name] = {"variants": list(variants[i:]), "reason": reason}
+                break
             name = file_name(graph.name, variant)
             (Path(context.out_dir) / name).write_bytes(data)
             entry = {"signature": graph.signature}
@@ -183,8 +222,10 @@ def describe(context, artifacts):
     """
     variants = sorted({a.variant for a in artifacts}, key=VARIANTS.index)
     not_offered = int8_not_offered(context.model)
+    left_out = context.left_out.get(NAME)
     return {
         **({"not_offered": {"int8": not_offered}} if not_offered else {}),
+        **({"left_out": left_out} if left_out else {}),
         "variants": {v: VARIANT_INFO[v] for v in variants},
         "io": "every variant takes and returns float32 (labels int32); int8 quantises and dequantises inside",
         "signatures": {g.name: g.signature for g in context.graphs.values()},

@@ -105,8 +105,11 @@ class Manifest:
                 f"{list(SUPPORTED_MANIFEST_VERSIONS)}: install a keras-vae runtime matching the exporter"
             )
         shape = _require(data, "image_shape", list, where)
-        if len(shape) != 3 or not all(isinstance(d, int) and d > 0 for d in shape):
-            raise ManifestError(f"{where}: image_shape must be [height, width, channels], got {shape}")
+        # [height, width, channels] of an image; [length, channels] of a time-series
+        # window and [max_length] of a token sequence.
+        if not shape or not all(isinstance(d, int) and d > 0 for d in shape):
+            raise ManifestError(f"{where}: image_shape must be a list of positive ints, e.g. [height, width, "
+                                f"channels], got {shape}")
         self.image_shape = tuple(shape)
         self.latent_dim = _require(data, "latent_dim", int, where)
         value_range = data.get("value_range")
@@ -124,6 +127,11 @@ class Manifest:
         self.graphs = {name: GraphSpec(name, entry) for name, entry in _require(data, "graphs", dict, where).items()}
         if not self.graphs:
             raise ManifestError(f"{where} lists no graphs")
+        # Graphs the exporter could not express, with its reason (an autoregressive decoder).
+        left_out = data.get("graphs_left_out") or {}
+        if not isinstance(left_out, dict) or not all(isinstance(v, str) for v in left_out.values()):
+            raise ManifestError(f"{where}['graphs_left_out'] must map graph names to reasons, got {left_out!r}")
+        self.graphs_left_out = dict(left_out)
         # sha256 by relative path, to catch a truncated download or a swapped file
         # before a runtime gets to misread it.
         self._hashes = {e["path"]: e.get("sha256") for e in data.get("files", []) if isinstance(e, dict) and "path" in e}
@@ -134,7 +142,14 @@ class Manifest:
         return model.get("recipe") or model.get("name") or self.folder.name
 
     def graph(self, name):
-        """The ``GraphSpec`` of ``name`` (``"encoder"``, ``"decoder"`` or ``"scorer"``)."""
+        """The ``GraphSpec`` of ``name`` (``"encoder"``, ``"decoder"`` or ``"scorer"``).
+
+        Raises:
+            ManifestError: the graph was not exported; one line giving the exporter's
+                reason when it left the graph out (``graphs_left_out``).
+        """
+        if name in self.graphs_left_out and name not in self.graphs:
+            raise ManifestError(f"{self.folder} has no {name} graph: {self.graphs_left_out[name]}")
         if name not in self.graphs:
             raise ManifestError(f"{self.folder} has no {name!r} graph; it exported {sorted(self.graphs)}")
         return self.graphs[name]
@@ -144,9 +159,19 @@ class Manifest:
         return self.graph(graph).files
 
     def refused(self, graph, fmt, variant):
-        """Why the exporter left ``variant`` of ``graph`` out (``formats[fmt]["refused"]``), or None."""
-        refused = (((self.data.get("formats") or {}).get(fmt) or {}).get("refused") or {}).get(graph) or {}
-        return refused.get("reason") if refused.get("variant") == variant else None
+        """Why the exporter left ``variant`` of ``graph`` out, or None.
+
+        Reads ``formats[fmt]["refused"]`` (an int8 graph outside its error bounds) and
+        ``formats[fmt]["left_out"]`` (a graph the format's converter could not convert).
+        """
+        section = (self.data.get("formats") or {}).get(fmt) or {}
+        refused = (section.get("refused") or {}).get(graph) or {}
+        if refused.get("variant") == variant and refused.get("reason"):
+            return refused["reason"]
+        left_out = (section.get("left_out") or {}).get(graph) or {}
+        if isinstance(left_out, dict) and variant in (left_out.get("variants") or [variant]):
+            return left_out.get("reason")
+        return None
 
     def file(self, graph, fmt, variant=None, verify=True):
         """Path of the artifact of ``graph`` in format ``fmt`` (``"onnx"``, ``"tflite"``).
@@ -163,6 +188,9 @@ class Manifest:
                 the manifest records no sha256 for it, or its sha256 differs.
         """
         files = self.graph(graph).files
+        reason = None if fmt in files else self.refused(graph, fmt, variant)
+        if reason:
+            raise ManifestError(f"{self.folder}: no {fmt} file of the {graph} graph: {reason}")
         if fmt not in files:
             raise ManifestError(
                 f"{self.folder}: the {graph} graph was not exported to {fmt} (formats: {sorted(files)}); "

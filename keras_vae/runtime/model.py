@@ -28,7 +28,11 @@ class ExportedVAE:
     Raises:
         ManifestError: no valid manifest, or the backend's files were not exported. An
             int8 export whose decoder was refused for its error (``formats.tflite.refused``)
-            still opens; ``decode`` and ``sample`` then raise, giving the reason.
+            still opens; ``decode`` and ``sample`` then raise, giving the reason. Likewise
+            a graph the format's converter could not convert (``formats.tflite.left_out``,
+            e.g. SequenceVAE's scorer on LiteRT) raises with the reason when used, and an
+            export without a decoder graph (``graphs_left_out``: an autoregressive
+            decoder, PixelVAE or SequenceVAE) opens with ``encode`` and ``score`` only.
         ValueError: an unknown backend, or a variant given to onnxruntime.
 
     Example:
@@ -150,15 +154,25 @@ class ExportedVAE:
             labels: class ids (batch,), for a conditional export only.
             batch_size: examples per runtime call.
 
+        Raises:
+            ManifestError: the export has no decoder graph (an autoregressive decoder, e.g.
+                PixelVAE or SequenceVAE: ``manifest.graphs_left_out`` gives the reason).
+
         Example:
         >>> vae.decode(np.zeros((1, vae.latent_dim), "float32")).shape
         (1, 28, 28, 1)
         """
+        self.manifest.graph("decoder")  # a decoder left out at export: its reason, before any check
         z = checks.check_array(z, self._spec("decoder", "z").shape[1:], "z")
         return self._run("decoder", {"z": z, **self._labels(labels, len(z))}, batch_size)["image_mean"]
 
     def reconstruct(self, x, labels=None, batch_size=512):
-        """Decodes the posterior mean of each image, as ``VAE.reconstruct`` does."""
+        """Decodes the posterior mean of each image, as ``VAE.reconstruct`` does (needs the decoder graph).
+
+        An export without a decoder graph still reconstructs through the scorer:
+        ``score(x, return_reconstruction=True)``.
+        """
+        self.manifest.graph("decoder")
         z_mean, _ = self.encode(x, labels, batch_size)
         return self.decode(z_mean, labels, batch_size)
 
@@ -178,6 +192,7 @@ class ExportedVAE:
         >>> vae.sample(16, seed=0).shape
         (16, 28, 28, 1)
         """
+        self.manifest.graph("decoder")
         n = checks.check_positive_int(n, "n")
         if self.conditional and labels is None:
             labels = np.arange(n) % self.num_classes

@@ -57,12 +57,8 @@ def test_smiles_api_and_greedy_generation():
         tiny(num_classes=3)
 
 
-def test_export_is_refused_with_a_reason(tmp_path):
-    from keras_vae.export import export
-
-    with pytest.raises(ValueError, match="autoregressive decoder"):
-        export(tiny(), tmp_path / "out", "onnx")
-    assert not (tmp_path / "out").exists()
+# Export (encoder and scorer; the decoder left out with its reason): tests/test_harness.py and
+# tests/export/test_export_context.py.
 
 
 def test_tiny_fit_lowers_the_loss_through_the_shared_train_step():
