@@ -29,6 +29,11 @@ def check_codable(model):
         )
     if getattr(model, "num_classes", None) is not None:
         raise ValueError("compression supports unconditional models only; this model is conditional on labels")
+    if model.context_input() is not None:
+        # Coding would need each pixel's probability from the pixels before it: 784 sequential
+        # decoder passes per image on both sides, not one p(x|z) from z alone.
+        raise ValueError(f"compression needs p(x|z) from z alone; {type(model).__name__}'s decoder is "
+                         "autoregressive (it reads the image), which the coders do not support")
 
 
 def model_functions(model):

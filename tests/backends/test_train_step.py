@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import tiny_models  # tests/ is on sys.path (its conftest); a top-level "tests" package of molsets would shadow "tests."
+from helpers import tiny_models, tiny_recipe_model  # tests/ is on sys.path (its conftest); a top-level "tests" package of molsets would shadow "tests."
 
 pytestmark = pytest.mark.backends
 
@@ -32,9 +32,17 @@ def _dataset(model, x, y, batch=16):
     return tf.data.Dataset.from_tensor_slices((x, y) if model.conditional else x).batch(batch)
 
 
-@pytest.mark.parametrize("family", ["dense", "conditional_conv", "m2"])
+def _tiny(family):
+    if family == "m2":
+        return _tiny_m2()
+    if family == "pixelvae_mnist":  # masked convolutions and the teacher-forced decoder context
+        return tiny_recipe_model(family)
+    return tiny_models()[family]()
+
+
+@pytest.mark.parametrize("family", ["dense", "conditional_conv", "m2", "pixelvae_mnist"])
 def test_fit_trains_and_counts_steps(family, binary_images):
-    model = _tiny_m2() if family == "m2" else tiny_models()[family]()
+    model = _tiny(family)
     rng = np.random.default_rng(0)
     x = (rng.random((32, 28, 28, 1)) < 0.3).astype("float32")
     y = (np.arange(32) % 10).astype("int32")

@@ -84,3 +84,10 @@ def test_masked_conv_refuses_strides_and_even_kernels():
         MaskedConv2D(4, 2)
     with pytest.raises(ValueError, match="strides=1"):
         MaskedConv2D(4, 3, strides=2)
+
+
+def test_compression_refuses_an_autoregressive_decoder():
+    from keras_vae.compression.networks import check_codable
+
+    with pytest.raises(ValueError, match="autoregressive"):
+        check_codable(tiny())
