@@ -178,12 +178,21 @@ def card_figures(model, recipe, data_dir=None, verbose=0):
     ``recipe.eval_k`` on ``recipe.eval_examples`` images); ``test_slice`` is the quick
     check slice (``SLICE_EXAMPLES`` images at ``SLICE_K``) that tests re-evaluate.
     """
-    arrays = test_set_for(model, recipe.dataset, data_dir)
+    tokens = getattr(model, "data_kind", "images") == "tokens"
+    # A token recipe is scored on a seeded random eval_examples of the MOSES test molecules, as training does.
+    arrays = test_set_for(model, recipe.dataset, data_dir, limit=recipe.eval_examples if tokens else None)
     test = evaluate(model, recipe.dataset, examples=recipe.eval_examples, k=recipe.eval_k, arrays=arrays,
                     verbose=verbose)
-    test_slice = evaluate(model, recipe.dataset, examples=SLICE_EXAMPLES, k=SLICE_K, elbo_examples=SLICE_EXAMPLES,
-                          arrays=arrays)
+    n, k = slice_protocol(model)
+    test_slice = evaluate(model, recipe.dataset, examples=n, k=k, elbo_examples=n, arrays=arrays)
     return test, test_slice
+
+
+def slice_protocol(model):
+    """``(examples, k)`` of a model's check slice: ``SLICE_*`` for images, ``TOKEN_SLICE_*`` for molecules."""
+    if getattr(model, "data_kind", "images") == "tokens":
+        return TOKEN_SLICE_EXAMPLES, TOKEN_SLICE_K
+    return SLICE_EXAMPLES, SLICE_K
 
 
 # The literature's protocol (Burda et al. 2016; Tomczak & Welling 2018): -log p(x) by the

@@ -19,3 +19,13 @@ def test_chunked_evaluation_equals_one_call(capsys):
     assert abs(figures["test_elbo"] - expected_elbo) < 1e-4
     assert "decoder pass" in capsys.readouterr().out  # the progress bar
     assert evaluation.estimate_seconds(figures, 1000, 1000) > 0
+
+
+def test_the_check_slice_protocol_follows_the_data_kind():
+    """Images: SLICE_* examples and k; molecules: TOKEN_SLICE_* (what training records in a token card)."""
+    from keras_vae.models import SequenceVAE
+
+    image = DenseVAE(latent_dim=2, hidden_units=(8,), seed=1)
+    tokens = SequenceVAE(vocabulary=["[C]", "[O]"], max_length=8, latent_dim=2, units=4, embedding_dim=2)
+    assert evaluation.slice_protocol(image) == (evaluation.SLICE_EXAMPLES, evaluation.SLICE_K)
+    assert evaluation.slice_protocol(tokens) == (evaluation.TOKEN_SLICE_EXAMPLES, evaluation.TOKEN_SLICE_K)

@@ -45,7 +45,10 @@ def store(name, data_dir=None, dry_run=False, card_protocol="full"):
         half = Path(scratch) / f"{name}.weights.h5"
         counts = storage.to_float16(path, half)
         # Binarised images for Bernoulli models, grey levels for 8-bit ones.
-        arrays = evaluation.test_set_for(recipe.build(), recipe.dataset, data_dir)
+        # Token models (molecules): the recipe's seeded eval_examples of the MOSES test set, as training scores.
+        model = recipe.build()
+        tokens = getattr(model, "data_kind", "images") == "tokens"
+        arrays = evaluation.test_set_for(model, recipe.dataset, data_dir, limit=recipe.eval_examples if tokens else None)
         figures = storage.measure(recipe, path, half, arrays)
         before, after = path.stat().st_size, half.stat().st_size
         print(f"{name}: {before:,} -> {after:,} bytes; test ELBO {figures['float32']['test_elbo']:.5f} (float32) "

@@ -3,8 +3,9 @@
 One example is a molecule as ``max_length`` token ids (``keras_vae.molecules.tokens``:
 tokens, ``<eos>``, ``<pad>``...), served as float32 like every other family's data (the
 embedding layers cast them to int). The encoder is a GRU or a stack of 1-D convolutions
-over token embeddings; the decoder is an autoregressive GRU whose initial state and every
-input step carry z. In training it reads the previous true token (teacher forcing): the
+over token embeddings; the decoder is an autoregressive GRU whose initial state carries z,
+and every input step too (``z_every_step=False``: the initial state only, a narrower and
+cheaper GRU input). In training it reads the previous true token (teacher forcing): the
 base's decoder context (``decoder_context``: x shifted right behind ``<bos>``), so the
 base's one ``train_step``, ``elbo`` and IWAE ``log_likelihood`` score sequences exactly.
 The likelihood is ``Categorical``: ``log p(x|z)`` is the sum of the log-softmax of each
@@ -44,6 +45,10 @@ class SequenceVAE(VAE):
         embedding_dim: width of the token embeddings.
         units: GRU width (and the conv encoder's dense layer).
         filters: channels of the conv encoder's three convolutions.
+        z_every_step: feed z to the decoder GRU at every step (concatenated to the token
+            embedding) besides its initial state; False: through the initial state only.
+        unroll: unroll the GRUs over the ``max_length`` steps (a static graph: faster steps
+            on CPU for short sequences, more memory).
         **kwargs: ``VAE`` arguments (``latent_dim``, ``beta``, ``kl_warmup_steps``,
             ``capacity``, ``seed``). Unconditional only.
     """
@@ -51,7 +56,7 @@ class SequenceVAE(VAE):
     data_kind = "tokens"
 
     def __init__(self, vocabulary=(), notation="selfies", max_length=64, encoder="gru", embedding_dim=64, units=256,
-                 filters=(32, 64, 64), likelihood=None, image_shape=None, **kwargs):
+                 filters=(32, 64, 64), z_every_step=True, unroll=False, likelihood=None, image_shape=None, **kwargs):
         self.vocab = Vocabulary(vocabulary)
         if not self.vocab.tokens:
             raise ValueError("SequenceVAE needs a non-empty vocabulary")
@@ -67,6 +72,8 @@ class SequenceVAE(VAE):
         self.embedding_dim = checks.check_positive_int(embedding_dim, "embedding_dim")
         self.units = checks.check_positive_int(units, "units")
         self.filters = tuple(int(f) for f in filters)
+        self.z_every_step = bool(z_every_step)
+        self.unroll = bool(unroll)
         if kwargs.get("num_classes") is not None:
             raise ValueError("SequenceVAE is unconditional (num_classes must be None)")
         likelihood = likelihoods_lib.get(likelihood or likelihoods_lib.Categorical(PAD_ID))
@@ -78,7 +85,7 @@ class SequenceVAE(VAE):
     def encoder_body(self, x):
         h = keras.layers.Embedding(self.vocab.size, self.embedding_dim, name="encoder_embedding")(x)
         if self.encoder_kind == "gru":
-            return keras.layers.GRU(self.units, name="encoder_gru")(h)
+            return keras.layers.GRU(self.units, unroll=self.unroll, name="encoder_gru")(h)
         for i, (f, k) in enumerate(zip(self.filters, (9, 9, 11))):
             h = keras.layers.Conv1D(f, k, activation="relu", padding="same", name=f"encoder_conv_{i}")(h)
         h = keras.layers.Flatten(name="flatten")(h)
@@ -96,9 +103,12 @@ class SequenceVAE(VAE):
     def decoder_body(self, z, context):
         state = keras.layers.Dense(self.units, activation="tanh", name="decoder_initial_state")(z)
         tokens = keras.layers.Embedding(self.vocab.size, self.embedding_dim, name="decoder_embedding")(context)
-        steps = keras.layers.RepeatVector(self.max_length, name="decoder_repeat_z")(z)
-        h = keras.layers.Concatenate(name="decoder_inputs")([tokens, steps])
-        h = keras.layers.GRU(self.units, return_sequences=True, name="decoder_gru")(h, initial_state=state)
+        h = tokens
+        if self.z_every_step:
+            steps = keras.layers.RepeatVector(self.max_length, name="decoder_repeat_z")(z)
+            h = keras.layers.Concatenate(name="decoder_inputs")([tokens, steps])
+        h = keras.layers.GRU(self.units, return_sequences=True, unroll=self.unroll, name="decoder_gru")(
+            h, initial_state=state)
         return keras.layers.Dense(self.vocab.size, name="logits")(h)
 
     # ----- strings <-> ids -----------------------------------------------------------------
@@ -160,7 +170,7 @@ class SequenceVAE(VAE):
             done = np.zeros(len(zb), bool)
             for t in range(self.max_length):
                 e = layers["decoder_embedding"](ops.convert_to_tensor(token))
-                h, state = cell(ops.concatenate([e, zb], axis=-1), state)
+                h, state = cell(ops.concatenate([e, zb], axis=-1) if self.z_every_step else e, state)
                 state = state[0] if isinstance(state, (list, tuple)) else state
                 logits = ops.convert_to_numpy(layers["logits"](h)).astype("float64")
                 logits[:, [PAD_ID, BOS_ID] + ([EOS_ID] if t == 0 else [])] = -np.inf
@@ -225,6 +235,8 @@ class SequenceVAE(VAE):
             embedding_dim=self.embedding_dim,
             units=self.units,
             filters=list(self.filters),
+            z_every_step=self.z_every_step,
+            unroll=self.unroll,
         )
         return config
 

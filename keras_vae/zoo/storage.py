@@ -88,13 +88,13 @@ def measure(recipe, float32_path, float16_path, arrays):
     """Test figures of the same model with float32 and with float16-stored weights.
 
     Both are scored on the same images with the same seed (paired): the full ELBO over
-    ``arrays`` and the quick check slice (``evaluation.SLICE_EXAMPLES`` images, IWAE
-    ``evaluation.SLICE_K``).
+    ``arrays`` and the quick check slice (``evaluation.slice_protocol``: ``SLICE_EXAMPLES``
+    images at IWAE ``SLICE_K``, or a token model's ``TOKEN_SLICE_*`` molecules).
 
     Args:
         recipe: the zoo ``Recipe``.
         float32_path, float16_path: the two weights files.
-        arrays: ``(images, labels)`` of the binarised test split.
+        arrays: ``(images, labels)`` of the binarised test split (a token model: its test molecules' ids).
 
     Returns:
         ``{"float32": figures, "float16": figures, "elbo_change", "slice_nll_change"}``; each
@@ -109,8 +109,8 @@ def measure(recipe, float32_path, float16_path, arrays):
         model = recipe.build()
         model.load_weights(path)
         full = evaluation.evaluate(model, recipe.dataset, examples=1, k=1, arrays=arrays)
-        quick = evaluation.evaluate(model, recipe.dataset, examples=evaluation.SLICE_EXAMPLES, k=evaluation.SLICE_K,
-                                    elbo_examples=evaluation.SLICE_EXAMPLES, arrays=arrays)
+        n, k = evaluation.slice_protocol(model)
+        quick = evaluation.evaluate(model, recipe.dataset, examples=n, k=k, elbo_examples=n, arrays=arrays)
         out[dtype] = {"test_elbo": full["test_elbo"], "elbo_examples": full["elbo_examples"],
                       "slice_elbo": quick["test_elbo"], "slice_nll": quick["nll"], "slice": quick}
     out["elbo_change"] = out["float16"]["test_elbo"] - out["float32"]["test_elbo"]

@@ -11,7 +11,7 @@ pytest.importorskip("rdkit")
 pytest.importorskip("selfies")
 
 from keras_vae.models import SequenceVAE  # noqa: E402
-from keras_vae.molecules.tokens import BOS_ID, EOS_ID  # noqa: E402
+from keras_vae.molecules.tokens import BOS_ID, EOS_ID, PAD_ID  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "moses_train_300.smi"
 VOCAB = ["[C]", "[=C]", "[Ring1]", "[=Branch1]", "[Branch1]", "[N]", "[=O]", "[O]", "[=N]", "[S]", "[Branch2]",
@@ -55,6 +55,23 @@ def test_smiles_api_and_greedy_generation():
         model.elbo(np.full((1, 56), 99.0, "float32"))
     with pytest.raises(ValueError, match="unconditional"):
         tiny(num_classes=3)
+
+
+@pytest.mark.parametrize("z_every_step, unroll", [(True, False), (False, False), (False, True)])
+def test_step_by_step_generation_matches_the_teacher_forced_decoder(z_every_step, unroll):
+    """Greedy ``generate`` (one GRU cell step at a time) picks the argmax of the training graph's logits."""
+    model = tiny(z_every_step=z_every_step, unroll=unroll)
+    z = np.random.default_rng(0).standard_normal((6, 4)).astype("float32") * 3
+    ids = model.generate(z)
+    logits = keras.ops.convert_to_numpy(model.decode_params(z, context=model.decoder_context(ids)))
+    logits[:, :, [PAD_ID, BOS_ID]] = -np.inf  # generate never emits <pad>/<bos>
+    logits[:, 0, EOS_ID] = -np.inf  # nor <eos> first
+    for row, lg in zip(ids, logits):
+        n = int(np.argmax(row == EOS_ID)) + 1 if (row == EOS_ID).any() else len(row)
+        np.testing.assert_array_equal(lg[:n].argmax(-1), row[:n])
+    restored = SequenceVAE.from_config(model.get_config())
+    assert (restored.z_every_step, restored.unroll) == (z_every_step, unroll)
+    assert restored.count_params() == model.count_params()
 
 
 # Export (encoder and scorer; the decoder left out with its reason): tests/test_harness.py and
