@@ -230,7 +230,7 @@ def _figures(nll):
 
 
 def literature(model, dataset="mnist", data_dir=None, examples=None, k=LITERATURE_K, seed=0, engine="tf",
-               arrays=None, verbose=0, weights_sha256=None, also_k=(), checkpoint=None):
+               arrays=None, verbose=0, weights_sha256=None, also_k=(), checkpoint=None, decodes_per_call=None):
     """IWAE NLL at the literature's protocol through the fast engines of ``keras_vae.importance``.
 
     Args:
@@ -247,6 +247,9 @@ def literature(model, dataset="mnist", data_dir=None, examples=None, k=LITERATUR
             their difference from k has a small standard error).
         checkpoint: a JSON file of per-image results, written every few hundred images;
             a run with the same file and settings resumes where the last one stopped.
+        decodes_per_call: decoder passes per engine call (default
+            ``importance.DECODES_PER_CALL``); onnxruntime ran PixelVAE 3x faster at 1024 than
+            at 4096 here (BENCHMARKS.md).
 
     Returns:
         the card's protocol block: ``nll``, ``nll_k``, ``nll_examples``, ``nll_stderr`` (sample
@@ -280,7 +283,8 @@ def literature(model, dataset="mnist", data_dir=None, examples=None, k=LITERATUR
     for c0 in range(0, len(todo), _CHECKPOINT_IMAGES):
         part = todo[c0:c0 + _CHECKPOINT_IMAGES]
         values = importance.log_px(model, images[part], labels[part] if cond else None, indices=part, k=k,
-                                   seed=seed, log_weights=log_weights, on_progress=progress.add, ks=smaller)
+                                   seed=seed, log_weights=log_weights, on_progress=progress.add, ks=smaller,
+                                   decodes_per_call=decodes_per_call or importance.DECODES_PER_CALL)
         for j, i in enumerate(part):
             done[int(i)] = {kk: float(v[j]) for kk, v in values.items()}
         if checkpoint is not None:
@@ -303,6 +307,7 @@ def literature(model, dataset="mnist", data_dir=None, examples=None, k=LITERATUR
         "noise": f"image i draws from numpy default_rng([{seed}, i]) (and [{seed}, i, y] per summed-out class y)",
         "logsumexp": "float64",
         "engine": engine,
+        "decodes_per_call": int(decodes_per_call or importance.DECODES_PER_CALL),
         "seed": int(seed),
         "eval_seconds": round(seconds, 1),
         "samples_per_second": round(len(todo) * k * per_image / max(seconds, 1e-9)),

@@ -30,6 +30,7 @@ MORE = [
     (["evaluate", "dense_mnist", "--engine", "onnx"], "--engine"),
     (["evaluate", "dense_mnist", "--full", "--protocol", "literature"], "--full"),
     (["evaluate", "dense_mnist", "--protocol", "literature", "--also-k", "0"], "--also-k"),
+    (["evaluate", "dense_mnist", "--decodes-per-call", "512"], "--decodes-per-call"),
     (["evaluate", "dense_mnist", "--also-k", "100"], "--also-k"),
     (["sample", "conv_mnist", "--n", "x"], "--n"),
     (["train", "--images", "/no/such/folder"], "/no/such/folder"),

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from keras_vae import evaluation, importance
-from helpers import tiny_models
+from helpers import tiny_models, tiny_recipe_model
 
 HAS_ONNX = all(importlib.util.find_spec(m) for m in ("tf2onnx", "onnxruntime"))
 needs_onnx = pytest.mark.skipif(not HAS_ONNX, reason="needs keras-vae[export]")
 CASES = [
-    ("tf", "dense"), ("tf", "conditional_conv"),
+    ("tf", "dense"), ("tf", "conditional_conv"), ("tf", "pixelvae_mnist"),  # PixelVAE: teacher-forced context
     pytest.param("onnx", "dense", marks=needs_onnx),
     pytest.param("onnx", "conditional_conv", marks=[needs_onnx, pytest.mark.slow]),
 ]
@@ -24,7 +24,7 @@ def _images(n=12, seed=0):
 
 @pytest.mark.parametrize("engine,family", CASES)
 def test_fast_engine_equals_eager_keras_on_a_slice(engine, family):
-    model = tiny_models()[family]()
+    model = tiny_recipe_model(family) if family == "pixelvae_mnist" else tiny_models()[family]()
     x = _images()
     labels = np.arange(len(x), dtype="int32") % 10 if model.conditional else None
     noise = np.random.default_rng(3).standard_normal((9, len(x), model.latent_dim)).astype("float32")
@@ -32,7 +32,9 @@ def test_fast_engine_equals_eager_keras_on_a_slice(engine, family):
     z_mean, z_log_var = model.posterior(x, labels)
     z = model.reparameterize(z_mean[None], z_log_var[None], noise)
     flat_y = None if labels is None else np.tile(labels, 9)
-    params = model.decode_params(np.reshape(np.asarray(z), (-1, model.latent_dim)), flat_y)
+    context = model.decoder_context(x)  # an autoregressive decoder reads x once per draw
+    flat_context = None if context is None else np.tile(np.asarray(context), (9,) + (1,) * (np.ndim(context) - 1))
+    params = model.decode_params(np.reshape(np.asarray(z), (-1, model.latent_dim)), flat_y, context=flat_context)
     params = np.reshape(np.asarray(params), (9, len(x)) + tuple(params.shape[1:]))
     expected = np.asarray(model.log_weights(x, z, params, z_mean, z_log_var))
     got = importance.LogWeights(model, engine)(x, labels, noise)
