@@ -126,9 +126,10 @@ def cmd_evaluate(args):
     args.full = args.full or args.protocol == "full"
     full_examples = recipe.eval_examples if recipe else 1000
     full_k = recipe.eval_k if recipe else 1000
-    tokens = getattr(model, "data_kind", "images") == "tokens"
-    slice_examples, slice_k = ((evaluation.TOKEN_SLICE_EXAMPLES, evaluation.TOKEN_SLICE_K) if tokens
-                               else (evaluation.SLICE_EXAMPLES, evaluation.SLICE_K))
+    from keras_vae.models import checks
+
+    tokens = checks.is_token_model(model)
+    slice_examples, slice_k = evaluation.slice_protocol(model)
     if args.full:
         examples, k = args.examples or full_examples, args.k or full_k
     else:
@@ -177,12 +178,13 @@ def cmd_sample(args):
 
     from keras_vae import images
 
+    from keras_vae.models import checks
+
     model, _ = _load_model(args.name)
-    if getattr(model, "data_kind", "images") == "tokens":  # molecules: SMILES on stdout, --out draws them
+    if checks.is_token_model(model):  # molecules: SMILES on stdout, --out draws them
         from keras_vae.molecules.sampling import print_samples
 
         return print_samples(model, args.n, args.seed, args.temperature, args.out)
-    from keras_vae.models import checks
 
     if args.temperature is not None:
         raise ValueError("--temperature applies to molecule models only")

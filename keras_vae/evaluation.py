@@ -46,7 +46,8 @@ def test_set_for(model, dataset="mnist", data_dir=None, limit=None):
     Images: binarised for Bernoulli pixels, else grey levels in [0, 1]. Token models
     (molecules): a seeded random ``limit`` of the MOSES test molecules as token ids.
     """
-    if getattr(model, "data_kind", "images") == "tokens":
+    from keras_vae.models import checks
+    if checks.is_token_model(model):
         from keras_vae.data import moses
 
         ids, _, _ = moses.load_tokens(model, "test", limit=limit, seed=0)
@@ -178,7 +179,8 @@ def card_figures(model, recipe, data_dir=None, verbose=0):
     ``recipe.eval_k`` on ``recipe.eval_examples`` images); ``test_slice`` is the quick
     check slice (``SLICE_EXAMPLES`` images at ``SLICE_K``) that tests re-evaluate.
     """
-    tokens = getattr(model, "data_kind", "images") == "tokens"
+    from keras_vae.models import checks
+    tokens = checks.is_token_model(model)
     # A token recipe is scored on a seeded random eval_examples of the MOSES test molecules, as training does.
     arrays = test_set_for(model, recipe.dataset, data_dir, limit=recipe.eval_examples if tokens else None)
     test = evaluate(model, recipe.dataset, examples=recipe.eval_examples, k=recipe.eval_k, arrays=arrays,
@@ -190,7 +192,9 @@ def card_figures(model, recipe, data_dir=None, verbose=0):
 
 def slice_protocol(model):
     """``(examples, k)`` of a model's check slice: ``SLICE_*`` for images, ``TOKEN_SLICE_*`` for molecules."""
-    if getattr(model, "data_kind", "images") == "tokens":
+    from keras_vae.models import checks
+
+    if checks.is_token_model(model):
         return TOKEN_SLICE_EXAMPLES, TOKEN_SLICE_K
     return SLICE_EXAMPLES, SLICE_K
 

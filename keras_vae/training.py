@@ -246,7 +246,8 @@ def train(
     counter = data.EpochCounter()
     # Everything that can fail on bad input (data folder, recipe) fails before the run
     # folder exists.
-    if getattr(model, "data_kind", "images") == "tokens":
+    from keras_vae.models import checks
+    if checks.is_token_model(model):
         train_ds, val_ds, labelled, holdout = _token_datasets(recipe, model, limit, counter)
     else:
         train_ds, val_ds, labelled, holdout = _datasets(recipe, images, data_dir, limit, model.conditional, counter)

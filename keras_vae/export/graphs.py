@@ -117,7 +117,8 @@ def left_out(model):
     reason = getattr(model, "decoder_export_refusal", None)
     if not reason:
         cls = type(model).__name__
-        if getattr(model, "data_kind", "images") == "tokens":
+        from keras_vae.models import checks
+        if checks.is_token_model(model):
             steps = f"max_length = {model.max_length} sequential decoder steps (one per token)"
         else:
             steps = f"height x width = {math.prod(model.image_shape[:2])} sequential decoder passes (one per pixel)"

@@ -41,14 +41,10 @@ class ReferenceData:
     info: dict
 
 
-def is_token_model(model):
-    """True for a model whose data is token ids (``data_kind == "tokens"``) rather than images."""
-    return getattr(model, "data_kind", "images") == "tokens"
-
-
 def default_dataset(model):
     """The dataset of a model that names none: MOSES for a token model, else ``DEFAULT_DATASET``."""
-    return TOKEN_DATASET if is_token_model(model) else DEFAULT_DATASET
+    from keras_vae.models import checks
+    return TOKEN_DATASET if checks.is_token_model(model) else DEFAULT_DATASET
 
 
 def _first_tokens(model, split, n):
@@ -108,7 +104,8 @@ def _from_dataset(model, dataset, data_dir, verify_examples, calibration_example
 def _from_samples(model, verify_examples, calibration_examples, reason):
     n = verify_examples + calibration_examples
     labels = (np.arange(n) % model.num_classes).astype("int32") if model.conditional else None
-    if is_token_model(model):
+    from keras_vae.models import checks
+    if checks.is_token_model(model):
         z = np.random.default_rng(SAMPLE_SEED).standard_normal((n, model.latent_dim)).astype("float32")
         images = model.generate(z, temperature=1.0, seed=SAMPLE_SEED)  # token ids, float32
     else:
@@ -117,7 +114,7 @@ def _from_samples(model, verify_examples, calibration_examples, reason):
     if binarized:
         rng = np.random.default_rng(SAMPLE_SEED)
         images = (rng.random(images.shape, dtype=np.float32) < images).astype("float32")
-    what = "generated token sequences (temperature 1)" if is_token_model(model) else "decoded model samples"
+    what = "generated token sequences (temperature 1)" if checks.is_token_model(model) else "decoded model samples"
     info = {
         "source": "samples",
         "dataset": None,
@@ -158,7 +155,8 @@ def load(model, source="auto", dataset=None, data_dir=None, verify_examples=32, 
         return _from_samples(model, verify_examples, calibration_examples, "requested")
     from keras_vae import data
 
-    tokens = is_token_model(model)
+    from keras_vae.models import checks
+    tokens = checks.is_token_model(model)
     if tokens and dataset != TOKEN_DATASET:
         raise ValueError(f"a token model's reference data is {TOKEN_DATASET!r}, got dataset {dataset!r}")
     if not tokens:

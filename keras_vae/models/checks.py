@@ -13,8 +13,13 @@ from keras_vae.runtime.checks import check_labels as _check_labels
 __all__ = [
     "InputError", "batch_slices", "check_array", "check_images", "check_labels", "check_latents",
     "check_model_inputs", "check_positive_int", "check_seed", "seed_generator", "check_not_empty",
-    "check_sample_count", "check_importance_samples", "MAX_SEED",
+    "check_sample_count", "check_importance_samples", "MAX_SEED", "is_token_model",
 ]
+
+
+def is_token_model(model):
+    """True for a model (or model class) whose data is token ids (``data_kind == "tokens"``: SequenceVAE), not images."""
+    return getattr(model, "data_kind", "images") == "tokens"
 
 
 def check_images(x, image_shape, value_range=None):

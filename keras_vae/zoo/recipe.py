@@ -65,7 +65,8 @@ class Recipe:
         from keras_vae import models
 
         cls = getattr(models, self.model)
-        if getattr(cls, "data_kind", "images") == "tokens":  # sequences: the length is a model argument
+        from keras_vae.models import checks
+        if checks.is_token_model(cls):  # sequences: the length is a model argument
             return cls(**self.model_args)
         if image_shape is None:
             from keras_vae import data
