@@ -172,6 +172,15 @@ def estimate_seconds(figures, examples, k):
     return figures["nll_seconds_per_pass"] * examples * k
 
 
+def card_test_set(model, recipe, data_dir=None):
+    """The test arrays a card is scored on: every binarised (or 8-bit) test image, or for a
+    token recipe a seeded random ``recipe.eval_examples`` of the MOSES test molecules, as training does."""
+    from keras_vae.models import checks
+
+    limit = recipe.eval_examples if checks.is_token_model(model) else None
+    return test_set_for(model, recipe.dataset, data_dir, limit=limit)
+
+
 def card_figures(model, recipe, data_dir=None, verbose=0):
     """The figures a card records, from one load of the test set: ``(test, test_slice)``.
 
@@ -179,10 +188,7 @@ def card_figures(model, recipe, data_dir=None, verbose=0):
     ``recipe.eval_k`` on ``recipe.eval_examples`` images); ``test_slice`` is the quick
     check slice (``SLICE_EXAMPLES`` images at ``SLICE_K``) that tests re-evaluate.
     """
-    from keras_vae.models import checks
-    tokens = checks.is_token_model(model)
-    # A token recipe is scored on a seeded random eval_examples of the MOSES test molecules, as training does.
-    arrays = test_set_for(model, recipe.dataset, data_dir, limit=recipe.eval_examples if tokens else None)
+    arrays = card_test_set(model, recipe, data_dir)
     test = evaluate(model, recipe.dataset, examples=recipe.eval_examples, k=recipe.eval_k, arrays=arrays,
                     verbose=verbose)
     n, k = slice_protocol(model)

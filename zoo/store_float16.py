@@ -26,7 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from keras_vae import cards, evaluation, zoo  # noqa: E402
-from keras_vae.models import checks  # noqa: E402
 from keras_vae.files import sha256, write_bytes_atomic, write_text_atomic  # noqa: E402
 from keras_vae.zoo import storage  # noqa: E402
 from keras_vae.zoo.registry import WEIGHTS_DIR  # noqa: E402
@@ -45,11 +44,7 @@ def store(name, data_dir=None, dry_run=False, card_protocol="full"):
     with tempfile.TemporaryDirectory(prefix="keras_vae_f16-") as scratch:
         half = Path(scratch) / f"{name}.weights.h5"
         counts = storage.to_float16(path, half)
-        # Binarised images for Bernoulli models, grey levels for 8-bit ones.
-        # Token models (molecules): the recipe's seeded eval_examples of the MOSES test set, as training scores.
-        model = recipe.build()
-        tokens = checks.is_token_model(model)
-        arrays = evaluation.test_set_for(model, recipe.dataset, data_dir, limit=recipe.eval_examples if tokens else None)
+        arrays = evaluation.card_test_set(recipe.build(), recipe, data_dir)  # what the card was scored on
         figures = storage.measure(recipe, path, half, arrays)
         before, after = path.stat().st_size, half.stat().st_size
         print(f"{name}: {before:,} -> {after:,} bytes; test ELBO {figures['float32']['test_elbo']:.5f} (float32) "

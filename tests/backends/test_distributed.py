@@ -17,6 +17,13 @@ from pathlib import Path
 import pytest
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
+
+# The JAX checks run in CI's JAX battery (``KERAS_BACKEND=jax pytest -m backends``), not in the
+# default TensorFlow run: they start JAX processes either way, and the default suite has a
+# 10-minute budget on 2 cores (together ~40 s there).
+in_jax_battery = pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND") != "jax", reason="runs in the JAX battery (KERAS_BACKEND=jax pytest -m backends)"
+)
 TIMEOUT = 300  # seconds per process; a run takes ~20 s on an idle 2-core machine
 
 
@@ -69,12 +76,16 @@ def test_mirrored_strategy_two_cpu_devices():
     assert result["noise_differs"], "replicas must draw different reparameterisation noise"
 
 
+@pytest.mark.backends
+@in_jax_battery
 def test_jax_data_parallel_two_host_devices():
     pytest.importorskip("jax")
     (result,) = _run("jax", [{"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}])
     _check(result)
 
 
+@pytest.mark.backends
+@in_jax_battery
 def test_jax_two_processes():
     pytest.importorskip("jax")
     (port,) = _free_ports(1)

@@ -7,6 +7,16 @@ from keras_vae.export import tflite
 from keras_vae.export.graphs import build_graphs
 
 
+# Here conv joins dense in the slow run (suite budget, 28 s): the runtime tests export an
+# unconditional conv model to TFLite float32 and int8 and check both against Keras, and the
+# conditional conv family below covers every variant, signature and batch size.
+@pytest.fixture(scope="module", params=(
+    pytest.param("dense", marks=pytest.mark.slow), pytest.param("conv", marks=pytest.mark.slow), "conditional",
+))
+def family_model(request, make_tiny):
+    return request.param, make_tiny(request.param)
+
+
 @pytest.fixture(scope="module")
 def exported(family_model, quick_export, tmp_path_factory):
     family, model = family_model
