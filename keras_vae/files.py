@@ -36,6 +36,11 @@ def atomic_path(path):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-partial-", suffix="".join(path.suffixes), dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
+    # mkstemp creates 0600; give the file the mode a plain open() would (0666 less the umask),
+    # so exports and weights stay readable to whoever could read the folder.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, path)

@@ -26,6 +26,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json"]
 
 
+def test_atomic_files_get_the_mode_a_plain_open_gives(tmp_path):
+    # mkstemp's temporaries are 0600: shipped weights and exports must not end up private.
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    atomic = files.write_text_atomic(tmp_path / "atomic.txt", "x")
+    assert atomic.stat().st_mode == plain.stat().st_mode
+
+
 def test_one_sha256_for_the_package_and_the_runtime(tmp_path):
     from keras_vae.runtime import hashing
 

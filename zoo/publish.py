@@ -17,13 +17,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from keras_vae.files import sha256, write_text_atomic  # noqa: E402
+from keras_vae.files import atomic_path, sha256, write_text_atomic  # noqa: E402
 from keras_vae import cards  # noqa: E402
 from keras_vae.zoo.registry import WEIGHTS_DIR  # noqa: E402
 
 
 def publish(run_dir):
     run = Path(run_dir)
+    if not (run / "card.json").is_file() or not (run / "model.weights.h5").is_file():
+        raise SystemExit(f"{run} is not a finished run: it needs card.json and model.weights.h5 (keras-vae train NAME --out {run})")
     card = json.loads((run / "card.json").read_text())
     weights = run / "model.weights.h5"
     if sha256(weights) != card["weights_sha256"]:
@@ -31,9 +33,11 @@ def publish(run_dir):
     if "test" not in card:
         raise SystemExit(f"{run / 'card.json'} has no test figures; evaluate before shipping")
     name = card["name"]
-    shutil.copyfile(weights, WEIGHTS_DIR / f"{name}.weights.h5")
-    (WEIGHTS_DIR / f"{name}.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
-    (REPO / "zoo" / f"{name}.md").write_text(cards.render_markdown(card))
+    # Atomic: an interrupted publish leaves the shipped files as they were, never half-copied.
+    with atomic_path(WEIGHTS_DIR / f"{name}.weights.h5") as tmp:
+        shutil.copyfile(weights, tmp)
+    write_text_atomic(WEIGHTS_DIR / f"{name}.json", json.dumps(card, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(REPO / "zoo" / f"{name}.md", cards.render_markdown(card))
     print(f"published {name}: NLL {card['test']['nll']:.2f} nats, weights {weights.stat().st_size / 1e6:.1f} MB")
 
 
@@ -120,11 +124,13 @@ def update_readme():
     start, end = "<!-- zoo-table -->", "<!-- /zoo-table -->"
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    readme.write_text(f"{head}{start}\n{zoo_table()}\n{end}{tail}")
+    write_text_atomic(readme, f"{head}{start}\n{zoo_table()}\n{end}{tail}")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if not args or args[0] in ("-h", "--help") or args == ["--protocol"]:
+        raise SystemExit(__doc__.strip())
     if args[:1] == ["--protocol"]:
         for arg in args[1:]:
             add_protocol(arg)
