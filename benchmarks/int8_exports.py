@@ -68,6 +68,13 @@ def main(argv=None):
     from keras_vae.export import tflite
 
     names = args.models or image_recipes()
+    from keras_vae import zoo
+
+    for name in names:
+        try:
+            zoo.get(name)
+        except ValueError as e:
+            parser.error(str(e))
     bounds = {g: b for g, (_, _, b) in tflite.INT8_BOUNDS.items()}
     print(f"# int8 TFLite vs Keras, first {args.verify_examples} binarised test images (verification batch), "
           f"calibration on the first {args.calibration_examples} training images")

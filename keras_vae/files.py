@@ -33,6 +33,8 @@ def atomic_path(path):
     ...     model.save_weights(tmp)
     """
     path = Path(path)
+    if not path.parent.is_dir():  # say so by the target's name, not mkstemp's temporary one
+        raise FileNotFoundError(f"cannot write {path}: folder {path.parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-partial-", suffix="".join(path.suffixes), dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)

@@ -34,6 +34,11 @@ def test_atomic_files_get_the_mode_a_plain_open_gives(tmp_path):
     assert atomic.stat().st_mode == plain.stat().st_mode
 
 
+def test_a_missing_folder_is_named_not_the_temporary(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"cannot write .*x\.png: folder .*missing does not exist"):
+        files.write_bytes_atomic(tmp_path / "missing" / "x.png", b"")
+
+
 def test_one_sha256_for_the_package_and_the_runtime(tmp_path):
     from keras_vae.runtime import hashing
 
