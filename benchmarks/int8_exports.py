@@ -22,16 +22,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def image_recipes():
-    from keras_vae import data, zoo
-
-    # Shipped image models whose family offers int8 (M1+M2 does not: TFLite's converter aborts on it).
-    from keras_vae import models
-
-    return [n for n in zoo.list() if zoo.card(n) is not None and zoo.get(n).dataset in data.names()
-            and not getattr(getattr(models, zoo.get(n).model), "int8_export_refusal", None)]
-
-
 def measure(name, data_root, verify_examples, calibration_examples):
     from keras_vae import export, zoo
 
@@ -65,10 +55,10 @@ def main(argv=None):
     parser.add_argument("--verify-examples", type=int, default=32, help="verification batch (export's default 32)")
     parser.add_argument("--calibration-examples", type=int, default=256, help="int8 calibration images (default 256)")
     args = parser.parse_args(argv)
+    from keras_vae import zoo
     from keras_vae.export import tflite
 
-    names = args.models or image_recipes()
-    from keras_vae import zoo
+    names = args.models or zoo.int8_recipes()
 
     for name in names:
         try:

@@ -1,6 +1,5 @@
 """``keras-vae``: a thin command line over the library. Heavy imports happen per command."""
 
-import argparse
 import json
 import os
 import shlex
@@ -114,9 +113,8 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from keras_vae import evaluation
-
-    from keras_vae import protocol_cli
+    from keras_vae import evaluation, protocol_cli
+    from keras_vae.models import checks
 
     protocol_cli.check_arguments(args)
     model, recipe = _load_model(args.name)
@@ -126,8 +124,6 @@ def cmd_evaluate(args):
     args.full = args.full or args.protocol == "full"
     full_examples = recipe.eval_examples if recipe else 1000
     full_k = recipe.eval_k if recipe else 1000
-    from keras_vae.models import checks
-
     tokens = checks.is_token_model(model)
     slice_examples, slice_k = evaluation.slice_protocol(model)
     if args.full:
@@ -177,7 +173,6 @@ def cmd_sample(args):
     import math
 
     from keras_vae import images
-
     from keras_vae.models import checks
 
     model, _ = _load_model(args.name)
@@ -233,7 +228,6 @@ def cmd_manifold(args):
     import numpy as np
 
     from keras_vae import images
-
     from keras_vae.models import checks
 
     model, _ = _load_model(args.name)

@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from keras_vae import data
+from keras_vae.models import checks
 
 TEST_BINARIZATION_SEED = 0
 # The card's check slice: the quick protocol, re-evaluated by tests against each card.
@@ -46,7 +47,6 @@ def test_set_for(model, dataset="mnist", data_dir=None, limit=None):
     Images: binarised for Bernoulli pixels, else grey levels in [0, 1]. Token models
     (molecules): a seeded random ``limit`` of the MOSES test molecules as token ids.
     """
-    from keras_vae.models import checks
     if checks.is_token_model(model):
         from keras_vae.data import moses
 
@@ -117,8 +117,6 @@ def evaluate(
     """
     import keras
 
-    from keras_vae.models import checks
-
     examples = checks.check_positive_int(examples, "examples")
     k = checks.check_importance_samples(k)
     seed = checks.check_seed(seed)
@@ -175,8 +173,6 @@ def estimate_seconds(figures, examples, k):
 def card_test_set(model, recipe, data_dir=None):
     """The test arrays a card is scored on: every binarised (or 8-bit) test image, or for a
     token recipe a seeded random ``recipe.eval_examples`` of the MOSES test molecules, as training does."""
-    from keras_vae.models import checks
-
     limit = recipe.eval_examples if checks.is_token_model(model) else None
     return test_set_for(model, recipe.dataset, data_dir, limit=limit)
 
@@ -198,8 +194,6 @@ def card_figures(model, recipe, data_dir=None, verbose=0):
 
 def slice_protocol(model):
     """``(examples, k)`` of a model's check slice: ``SLICE_*`` for images, ``TOKEN_SLICE_*`` for molecules."""
-    from keras_vae.models import checks
-
     if checks.is_token_model(model):
         return TOKEN_SLICE_EXAMPLES, TOKEN_SLICE_K
     return SLICE_EXAMPLES, SLICE_K
@@ -270,8 +264,6 @@ def literature(model, dataset="mnist", data_dir=None, examples=None, k=LITERATUR
     >>> block = literature(keras_vae.zoo.load("dense_mnist"), "mnist", "../shared/data/mnist", k=1000)
     """
     from keras_vae import importance
-    from keras_vae.models import checks
-
     k = checks.check_importance_samples(k)
     seed = checks.check_seed(seed)
     smaller = sorted({checks.check_importance_samples(v) for v in also_k} - {k})

@@ -60,8 +60,6 @@ def read_query(image, shape, dataset=None, data_dir=None):
 
 def cmd_similar(args):
     """Handler of ``keras-vae similar``: prints the neighbours and writes the PNG."""
-    import numpy as np
-
     from keras_vae import data
     from keras_vae.export.cli import load_source
     from keras_vae.images import save_png

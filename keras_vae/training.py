@@ -22,6 +22,7 @@ from keras_vae.evaluation import card_figures
 from keras_vae.evaluation import TOKEN_SLICE_EXAMPLES, TOKEN_SLICE_K, test_set_for
 from keras_vae.evaluation import evaluate as run_evaluation
 from keras_vae.files import atomic_path, sha256
+from keras_vae.models import checks
 from keras_vae.models.fitting import DivergedWarning
 
 WEIGHTS_FILE = "model.weights.h5"
@@ -160,7 +161,6 @@ def _token_datasets(recipe, model, limit, counter):
     MOSES training molecules; validation and the card's figures use a seeded random
     ``recipe.eval_examples`` of the MOSES test set.
     """
-    import numpy as np
     import tensorflow as tf
 
     from keras_vae.data import moses
@@ -246,7 +246,6 @@ def train(
     counter = data.EpochCounter()
     # Everything that can fail on bad input (data folder, recipe) fails before the run
     # folder exists.
-    from keras_vae.models import checks
     if checks.is_token_model(model):
         train_ds, val_ds, labelled, holdout = _token_datasets(recipe, model, limit, counter)
     else:

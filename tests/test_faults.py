@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_vae.models import ConvVAE, DenseVAE
+from keras_vae.models import DenseVAE
 from keras_vae.models.fitting import DivergedWarning
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import pytest
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEEDED = ("elbo", "log_likelihood")  # depend on the backend's random streams

@@ -284,7 +284,7 @@ def read_results_scores(results_dir, detector, series):
     header = [h.strip() for h in rows[0]] if rows else []
     if "timestamp" not in header or "anomaly_score" not in header:
         raise ValueError(f"{path}: header {','.join(header)!r} lacks timestamp and anomaly_score columns")
-    it, ia = header.index("timestamp"), header.index("anomaly_score")
+    ia = header.index("anomaly_score")
     body = [r for r in rows[1:] if r]
     if len(body) != len(series):
         raise ValueError(f"{path} has {len(body)} rows; {series.name} has {len(series)}")

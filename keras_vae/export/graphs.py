@@ -23,6 +23,7 @@ import math
 
 from keras import ops
 
+from keras_vae.models import checks
 from keras_vae.runtime.manifest import GraphIO
 
 # Graph name -> serving signature key (SavedModel and TFLite). Verbs read naturally
@@ -117,7 +118,6 @@ def left_out(model):
     reason = getattr(model, "decoder_export_refusal", None)
     if not reason:
         cls = type(model).__name__
-        from keras_vae.models import checks
         if checks.is_token_model(model):
             steps = f"max_length = {model.max_length} sequential decoder steps (one per token)"
         else:

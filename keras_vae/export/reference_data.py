@@ -16,6 +16,8 @@ import dataclasses
 
 import numpy as np
 
+from keras_vae.models import checks
+
 SOURCES = ("auto", "dataset", "samples")
 DEFAULT_DATASET = "mnist"
 TOKEN_DATASET = "moses"
@@ -43,7 +45,6 @@ class ReferenceData:
 
 def default_dataset(model):
     """The dataset of a model that names none: MOSES for a token model, else ``DEFAULT_DATASET``."""
-    from keras_vae.models import checks
     return TOKEN_DATASET if checks.is_token_model(model) else DEFAULT_DATASET
 
 
@@ -104,7 +105,6 @@ def _from_dataset(model, dataset, data_dir, verify_examples, calibration_example
 def _from_samples(model, verify_examples, calibration_examples, reason):
     n = verify_examples + calibration_examples
     labels = (np.arange(n) % model.num_classes).astype("int32") if model.conditional else None
-    from keras_vae.models import checks
     if checks.is_token_model(model):
         z = np.random.default_rng(SAMPLE_SEED).standard_normal((n, model.latent_dim)).astype("float32")
         images = model.generate(z, temperature=1.0, seed=SAMPLE_SEED)  # token ids, float32
@@ -155,7 +155,6 @@ def load(model, source="auto", dataset=None, data_dir=None, verify_examples=32, 
         return _from_samples(model, verify_examples, calibration_examples, "requested")
     from keras_vae import data
 
-    from keras_vae.models import checks
     tokens = checks.is_token_model(model)
     if tokens and dataset != TOKEN_DATASET:
         raise ValueError(f"a token model's reference data is {TOKEN_DATASET!r}, got dataset {dataset!r}")

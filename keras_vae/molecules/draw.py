@@ -4,8 +4,6 @@ Example:
 >>> save_grid(["CCO", "c1ccccc1"], "molecules.png", legends=["ethanol", "benzene"])
 """
 
-from pathlib import Path
-
 from keras_vae.extras import require
 from keras_vae.files import atomic_path
 

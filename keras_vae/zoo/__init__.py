@@ -10,7 +10,7 @@ Example:
 from keras_vae.zoo.recipe import Recipe
 from keras_vae.zoo.recipes import RECIPES
 from keras_vae.zoo.registry import (
-    CorruptWeightsError, build, card, create, get, list_recipes, load, register, train, weights_path,
+    CorruptWeightsError, build, card, create, get, int8_recipes, list_recipes, load, register, train, weights_path,
 )
 
 list = list_recipes  # noqa: A001 - the zoo's public verb, as in the design card
@@ -18,5 +18,5 @@ list = list_recipes  # noqa: A001 - the zoo's public verb, as in the design card
 for _recipe in RECIPES:
     register(_recipe)
 
-__all__ = ["Recipe", "CorruptWeightsError", "build", "card", "create", "get", "list", "load", "register", "train",
+__all__ = ["Recipe", "CorruptWeightsError", "build", "card", "create", "get", "int8_recipes", "list", "load", "register", "train",
            "weights_path"]

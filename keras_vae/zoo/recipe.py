@@ -63,9 +63,9 @@ class Recipe:
                 recipe's dataset's (``keras_vae.data.get(dataset).image_shape``).
         """
         from keras_vae import models
+        from keras_vae.models import checks
 
         cls = getattr(models, self.model)
-        from keras_vae.models import checks
         if checks.is_token_model(cls):  # sequences: the length is a model argument
             return cls(**self.model_args)
         if image_shape is None:

@@ -61,6 +61,18 @@ def train(name, out_dir, **kwargs):
     return run(get(name), out_dir, **kwargs)
 
 
+def int8_recipes():
+    """Shipped image recipes whose model family offers a full-integer int8 TFLite export.
+
+    Families that cannot (``int8_export_refusal`` on the model class, e.g. M1+M2) and
+    non-image recipes are left out; the export itself still decides graph by graph.
+    """
+    from keras_vae import data, models
+
+    return [n for n in list_recipes() if card(n) is not None and get(n).dataset in data.names()
+            and not getattr(getattr(models, get(n).model), "int8_export_refusal", None)]
+
+
 def card(name):
     """The shipped card (a dict) of recipe ``name``, or None if it ships no weights."""
     get(name)

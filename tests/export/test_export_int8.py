@@ -101,18 +101,8 @@ def test_a_graph_outside_its_bound_is_not_shipped_and_the_manifest_says_why(make
         vae.decode(np.zeros((2, 2), "float32"))
 
 
-def _image_recipes():
-    from keras_vae import data
-
-    # Shipped image models whose family offers int8 (M1+M2 does not: TFLite's converter aborts on it).
-    from keras_vae import models
-
-    return [n for n in zoo.list() if zoo.card(n) is not None and zoo.get(n).dataset in data.names()
-            and not getattr(getattr(models, zoo.get(n).model), "int8_export_refusal", None)]
-
-
 @pytest.mark.slow  # about a minute per model on 2 cores
-@pytest.mark.parametrize("name", _image_recipes())
+@pytest.mark.parametrize("name", zoo.int8_recipes())
 def test_every_shipped_image_model_meets_the_int8_bounds_or_is_refused(name, mnist_dir, tmp_path):
     recipe = zoo.get(name)
     data_dir = mnist_dir.parent / recipe.dataset
