@@ -22,11 +22,24 @@ from keras_vae import cards  # noqa: E402
 from keras_vae.zoo.registry import WEIGHTS_DIR  # noqa: E402
 
 
+def read_json(path):
+    """The JSON object in ``path``, or a one-line exit naming what is wrong with the file."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise SystemExit(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SystemExit(f"{path} is not a readable JSON file ({e})") from None
+    if not isinstance(data, dict):
+        raise SystemExit(f"{path} holds a JSON {type(data).__name__}, not an object")
+    return data
+
+
 def publish(run_dir):
     run = Path(run_dir)
     if not (run / "card.json").is_file() or not (run / "model.weights.h5").is_file():
         raise SystemExit(f"{run} is not a finished run: it needs card.json and model.weights.h5 (keras-vae train NAME --out {run})")
-    card = json.loads((run / "card.json").read_text())
+    card = read_json(run / "card.json")
     weights = run / "model.weights.h5"
     if sha256(weights) != card["weights_sha256"]:
         raise SystemExit(f"{weights} does not match the sha256 in {run / 'card.json'}")
@@ -42,7 +55,7 @@ def publish(run_dir):
 
 
 def add_protocol(path):
-    block = json.loads(Path(path).read_text())
+    block = read_json(path)
     name = block.get("name")
     card_path = WEIGHTS_DIR / f"{name}.json"
     if not name or not card_path.exists():
@@ -51,6 +64,11 @@ def add_protocol(path):
     if block.get("weights_sha256") != card["weights_sha256"]:
         raise SystemExit(f"{path} was measured on weights {block.get('weights_sha256')}, "
                          f"not the shipped {card['weights_sha256']}: evaluate again")
+    missing = [k for k in ("protocol", "nll", "nll_k", "nll_examples") if k not in block]
+    if missing:
+        raise SystemExit(f"{path} is not a literature-protocol block (missing {', '.join(missing)})")
+    if block["protocol"] != "literature":
+        raise SystemExit(f"{path} is not a literature-protocol block (protocol {block['protocol']!r})")
     key = (block["nll_k"], block["nll_examples"])
     others = [b for b in card.get("literature", []) if (b["nll_k"], b["nll_examples"]) != key]
     card["literature"] = sorted(others + [block], key=lambda b: (-b["nll_examples"], b["nll_k"]))
