@@ -24,14 +24,38 @@ def _export(model, folder):
     return folder
 
 
-@pytest.fixture(scope="session")
-def exported(tmp_path_factory):
-    """{"unconditional" | "conditional": (Keras model, export folder)}."""
-    root = tmp_path_factory.mktemp("runtime_exports")
+def _export_both(root):
     out = {}
     for kind in ("unconditional", "conditional"):
         model = tiny_model(kind == "conditional")
         out[kind] = (model, _export(model, root / kind))
+        model.save_weights(root / f"{kind}.weights.h5")  # beside the export, for the other workers
+    return out
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory, worker_id):
+    """{"unconditional" | "conditional": (Keras model, export folder)}.
+
+    Under pytest-xdist the first worker to get here exports (about 30 s) and the others reuse
+    its folders and weights (the pattern of xdist's docs: a file lock in the run's shared
+    temporary folder), instead of every worker exporting the same models.
+    """
+    if worker_id == "master":
+        return _export_both(tmp_path_factory.mktemp("runtime_exports"))
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent / "runtime_exports"  # this run's, shared by its workers
+    with FileLock(f"{root}.lock"):
+        if not (root / "done").exists():
+            root.mkdir()
+            _export_both(root)
+            (root / "done").write_text("")
+    out = {}
+    for kind in ("unconditional", "conditional"):
+        model = tiny_model(kind == "conditional")
+        model.load_weights(root / f"{kind}.weights.h5")
+        out[kind] = (model, root / kind)
     return out
 
 
