@@ -137,6 +137,9 @@ def quality(name, args, opts):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return
     log = REPO / "runs" / "moses_levers.jsonl"
     if argv and argv[0].startswith("--log="):
         log, argv = Path(argv[0].split("=", 1)[1]), argv[1:]

@@ -63,4 +63,7 @@ def main(run, data_dir="../shared/data/nab", grid=None):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        raise SystemExit(0 if len(sys.argv) > 1 else 2)
     main(sys.argv[1], *(sys.argv[3:4]), grid=json.loads(sys.argv[2]) if len(sys.argv) > 2 else None)

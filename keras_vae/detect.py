@@ -10,7 +10,7 @@ Example:
     keras-vae detect cpu.csv --out scores.csv --threshold 0.7 --save-model cpu_vae.keras
 """
 
-HELP = "streaming anomaly scores for a timestamp,value CSV (a time-series VAE trained on its first 15%)"
+HELP = "streaming anomaly scores for a timestamp,value CSV (a time-series VAE trained on its first 15 percent)"
 
 
 def _format(series, detection, threshold):

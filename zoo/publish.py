@@ -147,7 +147,10 @@ def update_readme():
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if not args or args[0] in ("-h", "--help") or args == ["--protocol"]:
+    if args[:1] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        raise SystemExit(0)
+    if not args or args == ["--protocol"]:
         raise SystemExit(__doc__.strip())
     if args[:1] == ["--protocol"]:
         for arg in args[1:]:
