@@ -5,6 +5,8 @@ import os
 import shlex
 import sys
 
+from keras_vae.cli_args import DATASET_HELP, model_dataset
+
 
 def _quiet_tf():
     from keras_vae.cli_args import quiet_tensorflow
@@ -118,7 +120,7 @@ def cmd_evaluate(args):
 
     protocol_cli.check_arguments(args)
     model, recipe = _load_model(args.name)
-    dataset = recipe.dataset if recipe else args.dataset
+    dataset = model_dataset(recipe, args.dataset)
     if args.protocol == "literature":
         return protocol_cli.run(args, model, recipe, dataset)
     args.full = args.full or args.protocol == "full"
@@ -208,7 +210,7 @@ def cmd_reconstruct(args):
     from keras_vae.evaluation import test_set_for
 
     model, recipe = _load_model(args.name)
-    dataset = recipe.dataset if recipe else args.dataset
+    dataset = model_dataset(recipe, args.dataset)
     x, y = test_set_for(model, dataset, args.data_dir)
     if args.n > len(x):
         raise ValueError(f"--n {args.n} is more than the {len(x)} test images of {dataset}")
@@ -272,7 +274,7 @@ def cmd_traverse(args):
     else:
         from keras_vae.evaluation import subset_indices, test_set_for
 
-        images, labels = test_set_for(model, recipe.dataset if recipe else args.dataset, args.data_dir)
+        images, labels = test_set_for(model, model_dataset(recipe, args.dataset), args.data_dir)
         index = 0 if args.image_index is None else args.image_index
         if not 0 <= index < len(images):
             raise ValueError(f"--image-index {index} is out of range: the test split has {len(images)} images")
@@ -338,7 +340,7 @@ def build_parser():
                    help="the card's protocol (IWAE k=1000 on 1000 images: many minutes on 2 cores) instead of the "
                         "quick check slice (k=100 on 200 images)")
     p.add_argument("--data-dir")
-    p.add_argument("--dataset", default="mnist", help="for a .keras model")
+    p.add_argument("--dataset", help=DATASET_HELP)
     p.add_argument("--examples", type=positive_int, help="test images in the NLL (overrides the protocol's)")
     p.add_argument("--k", type=positive_int, help="importance samples (overrides the protocol's)")
     p.add_argument("--seed", type=seed, default=0)
@@ -361,7 +363,7 @@ def build_parser():
     p.add_argument("name", help="zoo name or path to a .keras model")
     p.add_argument("--n", type=positive_int, default=32)
     p.add_argument("--data-dir")
-    p.add_argument("--dataset", default="mnist", help="for a .keras model")
+    p.add_argument("--dataset", help=DATASET_HELP)
     p.add_argument("--out", default="reconstructions.png")
     p.set_defaults(func=cmd_reconstruct)
 
@@ -382,7 +384,7 @@ def build_parser():
     p.add_argument("--limit", type=float, default=3.0, help="traverse each dim over [-limit, limit]")
     p.add_argument("--max-dims", type=positive_int, default=10, help="most rows when --dims is not given")
     p.add_argument("--data-dir", help="base the traversal on a test image and rank dims on test images")
-    p.add_argument("--dataset", default="mnist", help="for a .keras model")
+    p.add_argument("--dataset", help=DATASET_HELP)
     p.add_argument("--image-index", type=non_negative_int, help="test image whose posterior mean is the base (default 0)")
     p.add_argument("--examples", type=positive_int, default=500, help="test images the dims are ranked on")
     p.add_argument("--seed", type=seed, default=0, help="seed of the random test images the dims are ranked on")

@@ -95,6 +95,22 @@ def unit_float(text):
     return value
 
 
+DATASET_HELP = "dataset of a .keras model (default mnist); a zoo model uses its recipe's"
+
+
+def model_dataset(recipe, dataset, default="mnist"):
+    """The dataset a command reads: the recipe's for a zoo model, else ``--dataset`` (or ``default``).
+
+    A ``--dataset`` that contradicts a zoo model's recipe is refused rather than ignored.
+    """
+    if recipe is None:
+        return dataset or default
+    if dataset and dataset != recipe.dataset:
+        raise ValueError(f"--dataset {dataset}: {recipe.name} is a zoo model of {recipe.dataset}; "
+                         "--dataset is for a .keras model")
+    return recipe.dataset
+
+
 def one_line(message):
     """A message folded onto one line (multi-line library messages list files, for example)."""
     return " ".join(part.strip() for part in str(message).splitlines() if part.strip())

@@ -11,6 +11,8 @@ Example:
 
 import os
 
+from keras_vae.cli_args import DATASET_HELP, model_dataset
+
 HELP = "the k catalogue (training) items most similar to an image, by latent code; a PNG of them"
 
 
@@ -66,7 +68,7 @@ def cmd_similar(args):
     from keras_vae.tasks import retrieval
 
     model, recipe, _ = load_source(args.name)
-    dataset = recipe.dataset if recipe else args.dataset
+    dataset = model_dataset(recipe, args.dataset)
     query = read_query(args.image, model.image_shape, dataset, args.data_dir)
     x_train, y_train = data.load_images(dataset, "train", args.data_dir, limit=args.catalogue_limit)
     index = retrieval.LatentIndex(model).fit(x_train, y_train)
@@ -89,7 +91,7 @@ def add_parser(subparsers):
     p.add_argument("--image", required=True, help="test-split index, or a PNG / .npy file of one image")
     p.add_argument("--k", type=positive_int, default=8, help="neighbours to return")
     p.add_argument("--data-dir", help="folder of the dataset's original files (or set $KERAS_VAE_DATA_DIR)")
-    p.add_argument("--dataset", default="mnist", help="for a .keras model")
+    p.add_argument("--dataset", help=DATASET_HELP)
     p.add_argument("--catalogue-limit", type=positive_int, help="index only the first N training items (quick runs)")
     p.add_argument("--out", default="neighbours.png")
     p.set_defaults(func=cmd_similar)

@@ -32,6 +32,8 @@ MORE = [
     (["sample", "conv_mnist", "--seed", "-1"], "--seed"),
     (["sample", "conv_mnist", "--seed", str(2**40)], "--seed"),
     (["evaluate", "missing.keras"], "missing.keras"),
+    (["evaluate", "conv_mnist", "--dataset", "fashion_mnist"], "--dataset fashion_mnist"),
+    (["similar", "conv_fashion_mnist", "--image", "0", "--dataset", "mnist"], "--dataset mnist"),
     (["evaluate", "dense_mnist", "--protocol", "literature", "--engine", "jax"], "--engine"),
     (["evaluate", "dense_mnist", "--out", "never.json"], "--out"),
     (["evaluate", "dense_mnist", "--engine", "onnx"], "--engine"),
@@ -178,3 +180,25 @@ def test_every_script_answers_help(script):
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert run.returncode == 0, run.stderr[-2000:]
     assert len(run.stdout.strip().splitlines()) > 1, run.stdout
+
+
+def test_the_parser_is_built_without_keras():
+    # `keras-vae --help` and argument errors answer at once; TensorFlow is imported once, quietly,
+    # by main (cli_args.quiet_tensorflow) and only for commands that need it.
+    code = ("import sys; from keras_vae import cli; cli.build_parser(); "
+            "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"
+
+
+def test_a_command_prints_nothing_but_its_result(tmp_path):
+    # No TensorFlow start-up logging (CUDA probing on CPU-only machines) reaches a CLI user.
+    run = subprocess.run([sys.executable, "-m", "keras_vae.cli", "sample", "conv_mnist_2d", "--n", "1",
+                          "--out", str(tmp_path / "s.png")], capture_output=True, text=True, timeout=300,
+                         env={k: v for k, v in {**os.environ, "PYTHONPATH": str(REPO)}.items()
+                              if k not in ("TF_CPP_MIN_LOG_LEVEL", "KERAS_VAE_TF_LOGS")})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stderr == "", run.stderr[-2000:]
+    assert run.stdout.startswith("wrote ")

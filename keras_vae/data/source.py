@@ -65,10 +65,24 @@ def _check_folder(spec, folder, expected):
         )
     for name, checksum in expected.items():
         if checksum and sha256(folder / name) != checksum:
+            owner = _dataset_of(name, sha256(folder / name))
+            what = f"{owner}'s file, not {spec.name}'s" if owner else "corrupt"
             raise DataNotFoundError(
-                f"file {folder / name} is corrupt: its sha256 differs from the one TFDS registers for "
+                f"file {folder / name} is {what}: its sha256 differs from the one TFDS registers for "
                 f"{spec.tfds_name} ({checksum})"
             )
+
+
+def _dataset_of(filename, checksum):
+    """The registered dataset whose original file ``filename`` has this sha256 (MNIST and
+    Fashion-MNIST share file names), or None."""
+    import tensorflow_datasets as tfds
+
+    for name in catalog.names():
+        builder = tfds.builder(catalog.get(name).tfds_name, data_dir=str(tfds_dir()))
+        if _expected_files(builder).get(filename) == checksum:
+            return name
+    return None
 
 
 def prepared_builder(name, data_dir=None):

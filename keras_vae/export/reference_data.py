@@ -16,7 +16,8 @@ import dataclasses
 
 import numpy as np
 
-from keras_vae.models import checks
+# Not keras_vae.models: `keras-vae --help` builds the export parser without importing Keras.
+from keras_vae.runtime import checks
 
 SOURCES = ("auto", "dataset", "samples")
 DEFAULT_DATASET = "mnist"

@@ -7,7 +7,7 @@ TF-free runtime; this module applies them to a model's shapes. Errors are
 
 import numpy as np
 
-from keras_vae.runtime.checks import InputError, batch_slices, check_array, check_positive_int
+from keras_vae.runtime.checks import InputError, batch_slices, check_array, check_positive_int, is_token_model
 from keras_vae.runtime.checks import check_labels as _check_labels
 
 __all__ = [
@@ -15,11 +15,6 @@ __all__ = [
     "check_model_inputs", "check_positive_int", "check_seed", "seed_generator", "check_not_empty",
     "check_sample_count", "check_importance_samples", "MAX_SEED", "is_token_model",
 ]
-
-
-def is_token_model(model):
-    """True for a model (or model class) whose data is token ids (``data_kind == "tokens"``: SequenceVAE), not images."""
-    return getattr(model, "data_kind", "images") == "tokens"
 
 
 def check_images(x, image_shape, value_range=None):

@@ -136,3 +136,8 @@ def batch_slices(n, batch_size):
     """Slices covering ``range(n)`` in steps of ``batch_size`` (a positive int)."""
     batch_size = check_positive_int(batch_size, "batch_size")
     return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+
+
+def is_token_model(model):
+    """True for a model (or model class) whose data is token ids (``data_kind == "tokens"``: SequenceVAE), not images."""
+    return getattr(model, "data_kind", "images") == "tokens"

@@ -115,7 +115,7 @@ def test_missing_fashion_mnist_is_a_clear_error(no_data, capsys):
 
 def test_mnist_files_are_refused_as_fashion_mnist(mnist_dir, no_data):
     """Both datasets use the same file names: the registered checksums tell them apart."""
-    expected = "is corrupt: its sha256 differs from the one TFDS registers for fashion_mnist"
+    expected = "is mnist's file, not fashion_mnist's: its sha256 differs from the one TFDS registers for fashion_mnist"
     with pytest.raises(data.DataNotFoundError, match=expected):
         data.load_arrays("fashion_mnist", "train", data_dir=mnist_dir)
 
