@@ -64,8 +64,11 @@ def _check_folder(spec, folder, expected):
             f"it should hold:\n{listing}"
         )
     for name, checksum in expected.items():
-        if checksum and sha256(folder / name) != checksum:
-            owner = _dataset_of(name, sha256(folder / name))
+        if not checksum:
+            continue
+        actual = sha256(folder / name)
+        if actual != checksum:
+            owner = _dataset_of(name, actual)
             what = f"{owner}'s file, not {spec.name}'s" if owner else "corrupt"
             raise DataNotFoundError(
                 f"file {folder / name} is {what}: its sha256 differs from the one TFDS registers for "
