@@ -6,7 +6,15 @@
 draws z1 from it, so an epoch costs M2's networks only. Prints the test error of ``q(y|z1)``
 at the mean of ``q(z1|x)`` after each epoch, and the seconds it took. Settings (key=value):
 epochs (20), batch (256 unlabelled codes), labelled_batch (100), lr (1e-3), cosine (true: decay
-over the run), alpha (60), z2 (50), units and cunits (M2's and its classifier's layers, [500]).
+over the run), alpha (60), active_only (false: keep only z1 dimensions whose means vary), z2 (50), units and cunits (M2's and its classifier's layers, [500]).
+``m1``: trains an M1 of its own (a ``DenseVAE`` through ``keras_vae.training.train``, so
+resumable and extendable with the same command and a larger ``epochs``) into ``--out`` and, every
+``every`` epochs, saves ``--out/m1_eN.keras`` and prints the test error of logistic regression
+on its codes with the 100 labels. Settings: epochs (100), units ([600, 600]: the paper's), z (50),
+batch (100), lr (1e-3, constant), warmup (0 steps of KL warm-up), every (10), activation (softplus):
+
+    KERAS_BACKEND=jax python benchmarks/m1m2_levers.py m1 --out runs/m1_600 epochs=200
+
 ``features NAME ...``: how class-separable shipped models' codes are with the same 100 labels
 (logistic regression and 1-NN on the labelled codes; purity of 50 k-means clusters, which reads
 the test labels and is a diagnostic only). Needs scikit-learn (``pip install keras-vae[apps]``):
@@ -72,6 +80,12 @@ def train_m2(args, settings):
     t0 = time.time()
     mu, log_var = codes(m1, x_train)
     mu_test, _ = codes(m1, x_test)
+    if settings.get("active_only", False):
+        # The authors' code keeps the z1 dimensions whose posterior means vary (std > 0.1 over
+        # 1,000 unlabelled images): the others sit at the prior, and their draws are noise to M2.
+        keep = mu[:1000].std(axis=0) > 0.1
+        mu, log_var, mu_test = mu[:, keep], log_var[:, keep], mu_test[:, keep]
+        print(f"active z1 dimensions kept: {int(keep.sum())} of {len(keep)}", flush=True)
     print(f"codes: {time.time() - t0:.1f} s", flush=True)
     labelled = labelled_subset(y_train, 10, 0)
     mask = np.ones(len(x_train), bool)
@@ -115,6 +129,48 @@ def train_m2(args, settings):
     m2.fit(ds, epochs=epochs, verbose=0, callbacks=[Report()])
 
 
+def logistic_error(train, test, y_train, y_test, labelled):
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(max_iter=2000).fit(train[labelled], y_train[labelled])
+    return float(np.mean(lr.predict(test) != y_test))
+
+
+def train_m1(args, settings):
+    from pathlib import Path
+
+    import keras
+
+    from keras_vae import training
+    from keras_vae.data.pipeline import labelled_subset, load_arrays
+    from keras_vae.zoo import Recipe
+
+    recipe = Recipe(
+        name="m1_probe_mnist", model="DenseVAE",
+        model_args=dict(latent_dim=int(settings.get("z", 50)), hidden_units=tuple(settings.get("units", [600, 600])),
+                        activation=settings.get("activation", "softplus"),
+                        kl_warmup_steps=int(settings.get("warmup", 0)), seed=0),
+        epochs=int(settings.get("epochs", 100)), batch_size=int(settings.get("batch", 100)),
+        learning_rate=float(settings.get("lr", 1e-3)), lr_schedule="constant", eval_k=100,
+    )
+    x_train, y_train = load_arrays("mnist", "train", args.data_dir)
+    x_test, y_test = load_arrays("mnist", "test", args.data_dir)
+    x_train, x_test = x_train.astype("float32") / 255.0, x_test.astype("float32") / 255.0
+    labelled = labelled_subset(y_train, 10, 0)
+    every, out = int(settings.get("every", 10)), Path(args.out)
+
+    class Report(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every:
+                return
+            err = logistic_error(codes(self.model, x_train)[0], codes(self.model, x_test)[0], y_train, y_test, labelled)
+            self.model.save(out / f"m1_e{epoch + 1}.keras")
+            print(f"epoch {epoch + 1} elbo {logs.get('elbo', 0):.2f} val_elbo {logs.get('val_elbo', 0):.2f} "
+                  f"logistic_regression_error {100 * err:.2f}%", flush=True)
+
+    training.train(recipe, out, data_dir=args.data_dir, verbose=0, evaluate=False, callbacks=[Report()])
+
+
 def feature_quality(args, names):
     from sklearn.cluster import KMeans
     from sklearn.linear_model import LogisticRegression
@@ -141,13 +197,16 @@ def feature_quality(args, names):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["m2", "features"])
+    parser.add_argument("what", choices=["m1", "m2", "features"])
     parser.add_argument("settings", nargs="*")
     parser.add_argument("--m1", default="zoo:m1m2_mnist", help="zoo:NAME (M1+M2's M1, or any zoo VAE) or a .keras file")
     parser.add_argument("--data-dir", default="../shared/data/mnist")
+    parser.add_argument("--out", default="runs/m1_probe", help="m1: run folder")
     args = parser.parse_intermixed_args(argv)
     if args.what == "features":
         return feature_quality(args, args.settings)
+    if args.what == "m1":
+        return train_m1(args, parse_settings(args.settings))
     train_m2(args, parse_settings(args.settings))
 
 

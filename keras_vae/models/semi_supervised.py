@@ -23,7 +23,7 @@ from keras import ops
 from keras_vae.models import checks
 from keras_vae.models.base import VAE
 from keras_vae.models.dense import dense_decoder_body, dense_encoder_body
-from keras_vae.models.layers import OneHot
+from keras_vae.models.layers import DimensionMask, OneHot
 
 
 def unpack_semi_supervised(data):
@@ -51,6 +51,9 @@ class SemiSupervisedVAE(VAE):
         activation: hidden activation (the paper uses softplus).
         alpha: weight of the classification loss on labelled examples, relative to the
             per-example bounds (batch means on both sides).
+        input_mask: give ``q(y|x)`` and ``q(z|x, y)`` a ``DimensionMask`` in front, so
+            they read only the input dimensions it keeps (1-D inputs only; all of them
+            until its mask is set). The generative model still scores every dimension.
         **kwargs: ``VAE`` arguments.
 
     Example:
@@ -69,6 +72,7 @@ class SemiSupervisedVAE(VAE):
         classifier_units=(500,),
         activation="softplus",
         alpha=1.0,
+        input_mask=False,
         **kwargs,
     ):
         if num_classes is None:
@@ -86,6 +90,9 @@ class SemiSupervisedVAE(VAE):
                 "use beta and kl_warmup_steps"
             )
         self.alpha = float(alpha)
+        self._wants_input_mask = bool(input_mask)  # the layer itself comes with the first graph
+        if input_mask and len(tuple(kwargs.get("image_shape") or ())) != 1:
+            raise ValueError(f"input_mask needs 1-D inputs (image_shape=(n,)), got image_shape={kwargs.get('image_shape')}")
         super().__init__(num_classes=num_classes, **kwargs)
         self.classifier = self._build_classifier()
         self.accuracy_tracker = keras.metrics.Mean(name="accuracy")
@@ -102,9 +109,21 @@ class SemiSupervisedVAE(VAE):
     def decoder_body(self, features):
         return dense_decoder_body(features, self.image_shape, self.param_channels, self.hidden_units, self.activation)
 
+    @property
+    def input_mask(self):
+        """The ``DimensionMask`` in front of the inference networks, or None."""
+        return getattr(self, "_input_mask", None)
+
+    def _inference_input(self, image):
+        if not self._wants_input_mask:
+            return image
+        if self.input_mask is None:  # created here, after keras.Model.__init__ (torch needs that order)
+            self._input_mask = DimensionMask(self.image_shape[0], name="input_mask")
+        return self.input_mask(image)
+
     def _build_encoder(self):
         image = keras.Input(shape=self.image_shape, name="image")
-        self.encoder_trunk = keras.Model(image, self.encoder_body(image), name="encoder_trunk")
+        self.encoder_trunk = keras.Model(image, self.encoder_body(self._inference_input(image)), name="encoder_trunk")
         features = keras.Input(shape=self.encoder_trunk.output.shape[1:], name="features")
         label = self._label_input()
         h = keras.layers.Concatenate(name="encoder_condition")([features, OneHot(self.num_classes)(label)])
@@ -117,7 +136,7 @@ class SemiSupervisedVAE(VAE):
 
     def _build_classifier(self):
         image = keras.Input(shape=self.image_shape, name="image")
-        h = keras.layers.Flatten(name="flatten")(image)
+        h = keras.layers.Flatten(name="flatten")(self._inference_input(image))
         for i, units in enumerate(self.classifier_units):
             h = keras.layers.Dense(units, activation=self.activation, name=f"classifier_dense_{i}")(h)
         logits = keras.layers.Dense(self.num_classes, name="class_logits")(h)
@@ -253,4 +272,5 @@ class SemiSupervisedVAE(VAE):
             "classifier_units": list(self.classifier_units),
             "activation": self.activation,
             "alpha": self.alpha,
+            "input_mask": self.input_mask is not None,
         }

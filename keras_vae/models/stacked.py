@@ -49,6 +49,13 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         m1_hidden_units: widths of M1's MLP encoder (its decoder mirrors them).
         m1_latent_dim: size of z1, the features M2 models.
         m1_activation: M1's hidden activation.
+        m1_active_threshold: None, or hide from M2's inference networks (``q(y|z1)``,
+            ``q(z2|z1, y)``) the z1 dimensions whose posterior means vary less than this
+            (standard deviation over each training batch), as the authors' code drops
+            them (0.1): those dimensions sit at the prior and their draws are noise, which
+            a classifier fitted to 100 labels would otherwise read. M2's generative model
+            still scores every dimension, so the bounds are unchanged in kind. The mask is
+            refreshed every training step and stored with the weights (``m2.input_mask``).
         latent_dim: size of M2's z2.
         hidden_units, classifier_units, activation, alpha, num_classes: M2's
             (``SemiSupervisedVAE``), applied to z1.
@@ -71,8 +78,12 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         "on its graphs (measured on m1m2_mnist); use float32, float16 or dynamic_int8"
     )
 
-    def __init__(self, m1_hidden_units=(256,), m1_latent_dim=50, m1_activation="softplus", **kwargs):
+    def __init__(self, m1_hidden_units=(256,), m1_latent_dim=50, m1_activation="softplus", m1_active_threshold=None,
+                 **kwargs):
         self.m1_hidden_units = tuple(int(u) for u in m1_hidden_units)
+        if m1_active_threshold is not None and not float(m1_active_threshold) > 0:
+            raise ValueError(f"m1_active_threshold must be None or > 0, got {m1_active_threshold}")
+        self.m1_active_threshold = None if m1_active_threshold is None else float(m1_active_threshold)
         self.m1_latent_dim = checks.check_positive_int(m1_latent_dim, "m1_latent_dim")
         self.m1_activation = m1_activation
         super().__init__(**kwargs)
@@ -88,7 +99,8 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
             image_shape=(self.m1_latent_dim,), latent_dim=self.latent_dim,
             likelihood=likelihoods_lib.Gaussian(learn_scale=True), num_classes=self.num_classes,
             hidden_units=self.hidden_units, classifier_units=self.classifier_units, activation=self.activation,
-            alpha=self.alpha, seed=None if self.seed is None else self.seed + 1, name="m2",
+            alpha=self.alpha, input_mask=self.m1_active_threshold is not None,
+            seed=None if self.seed is None else self.seed + 1, name="m2",
         )
         # The parts' graphs are named "encoder"/"decoder"/"classifier" in their own models;
         # the composed graphs below need unique names for them.
@@ -187,6 +199,9 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         """
         x_u, x_l, y_l = unpack_semi_supervised(data)
         z1_u, (mean_u, log_var_u), rec_u, log_q_u = self.m1_terms(x_u, training=True)
+        if self.m1_active_threshold is not None:
+            active = ops.std(ops.stop_gradient(mean_u), axis=0) > self.m1_active_threshold
+            self.m2.input_mask.set_mask(active)
         m1_loss = ops.mean(rec_u) + self.kl_penalty(likelihoods_lib.gaussian_kl(mean_u, log_var_u),
                                                     self.step_counter.value)
         z1_l, _, _, _ = self.m1_terms(x_l, training=True)
@@ -246,4 +261,5 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
             "m1_hidden_units": list(self.m1_hidden_units),
             "m1_latent_dim": self.m1_latent_dim,
             "m1_activation": self.m1_activation,
+            "m1_active_threshold": self.m1_active_threshold,
         }

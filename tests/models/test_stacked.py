@@ -95,3 +95,44 @@ def test_train_steps_raise_the_stacked_bound_and_round_trip(binary_images, tmp_p
     np.testing.assert_array_equal(loaded.classify(x), model.classify(x))
     with pytest.raises(NotImplementedError, match="two latent layers"):
         model.log_weights(x, None, None, None, None)
+
+
+def test_active_threshold_hides_still_z1_dimensions_from_the_inference_networks_only(binary_images, tmp_path):
+    """A training step sets the mask from the batch's spread of z1 means; q(y|z1) then ignores masked dims."""
+    model = tiny(m1_active_threshold=0.1)
+    assert model.m2.input_mask is not None and tiny().m2.input_mask is None
+    # z1 dimension 0 made still: its mean no longer depends on the image.
+    kernel, bias = model.m1.encoder.get_layer("z_mean").get_weights()
+    kernel[:, 0] = 0.0
+    model.m1.encoder.get_layer("z_mean").set_weights([kernel, bias])
+    x = np.repeat(binary_images, 2, axis=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-6))
+    model.train_step(batch(x, np.arange(len(x) - 6) % 10))
+    mask = keras.ops.convert_to_numpy(model.m2.input_mask.mask)
+    z1_mean, _ = model.m1.encode(x[:6])
+    np.testing.assert_array_equal(mask, (z1_mean.std(axis=0) > 0.1).astype("float32"))
+    assert mask[0] == 0.0 and mask[1:].sum() >= 1
+    # The classifier reads z1 through the mask: changing a masked dimension changes nothing,
+    # while M2's generative model still scores it.
+    z1 = z1_mean.copy()
+    z1_moved = z1.copy()
+    z1_moved[:, 0] += 3.0
+    np.testing.assert_allclose(model.m2.classify(z1), model.m2.classify(z1_moved), rtol=1e-6)
+    y = np.arange(6) % 10
+    assert not np.allclose(model.m2.elbo(z1, y, seed=0), model.m2.elbo(z1_moved, y, seed=0))
+    path = tmp_path / "masked.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.get_config()["m1_active_threshold"] == 0.1
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded.m2.input_mask.mask), mask)
+
+
+@pytest.mark.parametrize("threshold", [0.0, -1.0])
+def test_active_threshold_must_be_positive(threshold):
+    with pytest.raises(ValueError, match="m1_active_threshold"):
+        tiny(m1_active_threshold=threshold)
+
+
+def test_input_mask_needs_flat_inputs():
+    with pytest.raises(ValueError, match="input_mask needs 1-D inputs"):
+        SemiSupervisedVAE(num_classes=10, input_mask=True)
