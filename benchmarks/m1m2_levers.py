@@ -6,7 +6,8 @@
 draws z1 from it, so an epoch costs M2's networks only. Prints the test error of ``q(y|z1)``
 at the mean of ``q(z1|x)`` after each epoch, and the seconds it took. Settings (key=value):
 epochs (20), batch (256 unlabelled codes), labelled_batch (100), lr (1e-3), cosine (true: decay
-over the run), alpha (60), active_only (false: keep only z1 dimensions whose means vary), z2 (50), units and cunits (M2's and its classifier's layers, [500]).
+over the run), alpha (60), active_only (false: keep only z1 dimensions whose means vary), z2 (50),
+units and cunits (M2's and its classifier's layers, [500]).
 ``m1``: trains an M1 of its own (a ``DenseVAE`` through ``keras_vae.training.train``, so
 resumable and extendable with the same command and a larger ``epochs``) into ``--out`` and, every
 ``every`` epochs, saves ``--out/m1_eN.keras`` and prints the test error of logistic regression
@@ -173,7 +174,6 @@ def train_m1(args, settings):
 
 def feature_quality(args, names):
     from sklearn.cluster import KMeans
-    from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
 
     from keras_vae.data.pipeline import labelled_subset, load_arrays
@@ -187,11 +187,10 @@ def feature_quality(args, names):
     for name in names:
         m1 = load_m1(f"zoo:{name}")
         train, test = codes(m1, x_train)[0], codes(m1, x_test)[0]
-        lr = LogisticRegression(max_iter=2000).fit(train[labelled], y_train[labelled])
         nn = KNeighborsClassifier(1).fit(train[labelled], y_train[labelled])
         clusters = KMeans(50, n_init=1, random_state=0).fit(train[:20000]).predict(test)
         purity = sum(np.bincount(y_test[clusters == c]).max() for c in np.unique(clusters)) / len(y_test)
-        print(f"| `{name}` | {train.shape[1]} | {100 * np.mean(lr.predict(test) != y_test):.1f}% "
+        print(f"| `{name}` | {train.shape[1]} | {100 * logistic_error(train, test, y_train, y_test, labelled):.1f}% "
               f"| {100 * np.mean(nn.predict(test) != y_test):.1f}% | {purity:.3f} |", flush=True)
 
 

@@ -272,5 +272,5 @@ class SemiSupervisedVAE(VAE):
             "classifier_units": list(self.classifier_units),
             "activation": self.activation,
             "alpha": self.alpha,
-            "input_mask": self.input_mask is not None,
+            "input_mask": self._wants_input_mask,
         }
