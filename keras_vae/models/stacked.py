@@ -34,6 +34,19 @@ from keras_vae.models.dense import DenseVAE
 from keras_vae.models.semi_supervised import SemiSupervisedVAE, unpack_semi_supervised
 
 
+def _threshold_or_none(value):
+    """``m1_active_threshold`` as a finite float > 0, or None; anything else is a one-line error."""
+    if value is None:
+        return None
+    try:
+        threshold = float(value)
+    except (TypeError, ValueError):
+        threshold = math.nan
+    if not (math.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"m1_active_threshold must be None or a finite number > 0, got {value!r}")
+    return threshold
+
+
 @keras.saving.register_keras_serializable(package="keras_vae")
 class StackedSemiSupervisedVAE(SemiSupervisedVAE):
     """M1+M2: an M1 ``DenseVAE`` over images and an M2 ``SemiSupervisedVAE`` over M1's latent z1.
@@ -81,9 +94,7 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
     def __init__(self, m1_hidden_units=(256,), m1_latent_dim=50, m1_activation="softplus", m1_active_threshold=None,
                  **kwargs):
         self.m1_hidden_units = tuple(int(u) for u in m1_hidden_units)
-        if m1_active_threshold is not None and not float(m1_active_threshold) > 0:
-            raise ValueError(f"m1_active_threshold must be None or > 0, got {m1_active_threshold}")
-        self.m1_active_threshold = None if m1_active_threshold is None else float(m1_active_threshold)
+        self.m1_active_threshold = _threshold_or_none(m1_active_threshold)
         self.m1_latent_dim = checks.check_positive_int(m1_latent_dim, "m1_latent_dim")
         self.m1_activation = m1_activation
         super().__init__(**kwargs)

@@ -127,7 +127,7 @@ def test_active_threshold_hides_still_z1_dimensions_from_the_inference_networks_
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded.m2.input_mask.mask), mask)
 
 
-@pytest.mark.parametrize("threshold", [0.0, -1.0])
+@pytest.mark.parametrize("threshold", [0.0, -1.0, float("nan"), float("inf"), "abc", [0.1]])
 def test_active_threshold_must_be_positive(threshold):
     with pytest.raises(ValueError, match="m1_active_threshold"):
         tiny(m1_active_threshold=threshold)
