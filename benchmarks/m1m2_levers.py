@@ -6,7 +6,7 @@
 draws z1 from it, so an epoch costs M2's networks only. Prints the test error of ``q(y|z1)``
 at the mean of ``q(z1|x)`` after each epoch, and the seconds it took. Settings (key=value):
 epochs (20), batch (256 unlabelled codes), labelled_batch (100), lr (1e-3), cosine (true: decay
-over the run), alpha (60), active_only (false: keep only z1 dimensions whose means vary), z2 (50),
+over the run), alpha (60), lw (1: the labelled bound's weight), active_only (false: keep only z1 dimensions whose means vary), z2 (50),
 units and cunits (M2's and its classifier's layers, [500]).
 ``m1``: trains an M1 of its own (a ``DenseVAE`` through ``keras_vae.training.train``, so
 resumable and extendable with the same command and a larger ``epochs``) into ``--out`` and, every
@@ -109,7 +109,8 @@ def train_m2(args, settings):
         image_shape=(mu.shape[1],), latent_dim=int(settings.get("z2", 50)),
         likelihood=likelihoods.Gaussian(learn_scale=True), num_classes=10,
         hidden_units=tuple(settings.get("units", [500])), classifier_units=tuple(settings.get("cunits", [500])),
-        activation="softplus", alpha=float(settings.get("alpha", 60.0)), seed=0,
+        activation="softplus", alpha=float(settings.get("alpha", 60.0)),
+        labelled_weight=float(settings.get("lw", 1.0)), seed=0,
     )
     epochs = int(settings.get("epochs", 20))
     steps = epochs * (int(mask.sum()) // batch)

@@ -409,25 +409,6 @@ def build_parser():
     return parser
 
 
-def _terminate_cleanly(run):
-    """Calls ``run()`` with SIGTERM raising SystemExit(143), so cleanup code (staging folders,
-    unstarted run folders) runs; the previous handler is restored afterwards."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
-        return run()
-
-    def handler(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
-    try:
-        return run()
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 # Commands that never touch TensorFlow (start-up stays instant).
 _NO_TENSORFLOW = ("list", "info", "demo")
 
@@ -446,7 +427,10 @@ def main(argv=None):
     try:
         if args.command not in _NO_TENSORFLOW:
             _quiet_tf()
-        _terminate_cleanly(lambda: args.func(args))
+        from keras_vae.termination import sigterm_raises
+
+        with sigterm_raises():  # SystemExit(143), so cleanup code (staging folders, run folders) runs
+            args.func(args)
     except KeyboardInterrupt as e:
         if debug:
             raise

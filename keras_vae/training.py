@@ -24,6 +24,7 @@ from keras_vae.evaluation import evaluate as run_evaluation
 from keras_vae.files import atomic_path, sha256
 from keras_vae.models import checks
 from keras_vae.models.fitting import DivergedWarning
+from keras_vae.termination import termination_check
 
 WEIGHTS_FILE = "model.weights.h5"
 MODEL_FILE = "model.keras"
@@ -306,6 +307,7 @@ def _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbo
         _epoch_timer(),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TerminateOnNaN(),
+        termination_check(),  # SIGTERM swallowed inside Keras' logging still ends the run
         *callbacks,
     ]
     with warnings.catch_warnings():

@@ -165,6 +165,38 @@ with staging.staged({str(tmp_path / 'out')!r}) as stage:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_sigterm_swallowed_inside_keras_still_ends_training():
+    # Keras' pythonify_logs converts each logged value under a bare `except:`; a SIGTERM
+    # that lands there (where a JAX loop waits for the device) loses its SystemExit.
+    # The training loop's termination check must end the run at the next batch end.
+    script = """
+import os, signal
+import keras, numpy as np
+from keras_vae.models import DenseVAE
+from keras_vae.termination import sigterm_raises, termination_check
+
+class SwallowedSigterm(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        print("batch", batch, flush=True)
+        if batch == 1:
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+            except:  # noqa: E722  (as Keras does)
+                pass
+
+model = DenseVAE(image_shape=(4,), latent_dim=2, hidden_units=(8,), seed=1)
+model.compile(optimizer="adam")
+with sigterm_raises():
+    model.fit(np.random.rand(64, 4).astype("float32"), batch_size=8, epochs=3, verbose=0,
+              callbacks=[SwallowedSigterm(), termination_check()])
+print("finished", flush=True)
+"""
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["batch", "0", "batch", "1"]  # stopped at the batch it arrived in
+
+
 def test_stale_staging_folders_of_killed_runs_are_swept(tmp_path):
     from keras_vae.export import staging
 

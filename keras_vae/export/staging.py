@@ -16,11 +16,11 @@ import json
 import os
 import re
 import shutil
-import signal
 import tempfile
-import threading
 import uuid
 from pathlib import Path
+
+from keras_vae.termination import sigterm_raises
 
 MANIFEST = "manifest.json"  # keras_vae.export.manifest.FILE_NAME, without importing it
 _STAGING = re.compile(r"^\.(?P<name>.+)\.(?:partial|old)-(?P<pid>\d+)-[0-9a-z_]+$")
@@ -62,28 +62,6 @@ def sweep_stale(out_dir):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
-
-
-@contextlib.contextmanager
-def _sigterm_raises():
-    """Within the block, SIGTERM raises SystemExit(143) so that cleanup code runs.
-
-    Only in the main thread and only if nobody installed a SIGTERM handler already.
-    """
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) not in (
-        signal.SIG_DFL, None
-    ):
-        yield
-        return
-
-    def handler(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def check_destination(out_dir, overwrite=False):
@@ -175,7 +153,7 @@ def staged(out_dir, overwrite=False):
     out = check_destination(out_dir, overwrite)
     sweep_stale(out)
     created = []
-    with _sigterm_raises():
+    with sigterm_raises():
         try:
             _make_parents(out.parent, created)
             stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))

@@ -51,6 +51,11 @@ class SemiSupervisedVAE(VAE):
         activation: hidden activation (the paper uses softplus).
         alpha: weight of the classification loss on labelled examples, relative to the
             per-example bounds (batch means on both sides).
+        labelled_weight: weight of the labelled examples' bound ``L(x, y)`` (a batch
+            mean) relative to the unlabelled bound's. 1 gives the few labelled examples,
+            seen every step, the weight of the whole unlabelled set; the authors' code
+            sums every example's bound once an epoch, which is ``n_labelled / n_unlabelled``
+            (1/600 for 100 MNIST labels).
         input_mask: give ``q(y|x)`` and ``q(z|x, y)`` a ``DimensionMask`` in front, so
             they read only the input dimensions it keeps (1-D inputs only; all of them
             until its mask is set). The generative model still scores every dimension.
@@ -72,6 +77,7 @@ class SemiSupervisedVAE(VAE):
         classifier_units=(500,),
         activation="softplus",
         alpha=1.0,
+        labelled_weight=1.0,
         input_mask=False,
         **kwargs,
     ):
@@ -80,8 +86,6 @@ class SemiSupervisedVAE(VAE):
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.classifier_units = tuple(int(u) for u in classifier_units)
         self.activation = activation
-        if alpha < 0:
-            raise ValueError(f"alpha must be >= 0, got {alpha}")
         if kwargs.get("capacity") is not None:
             # Its loss weighs each example's KL (labelled and unlabelled bounds alike) by
             # kl_weight; a capacity target on the batch mean has no place in that sum.
@@ -89,7 +93,8 @@ class SemiSupervisedVAE(VAE):
                 "SemiSupervisedVAE does not support capacity (the capacity-annealed objective); "
                 "use beta and kl_warmup_steps"
             )
-        self.alpha = float(alpha)
+        self.alpha = checks.check_non_negative_float(alpha, "alpha")
+        self.labelled_weight = checks.check_non_negative_float(labelled_weight, "labelled_weight")
         self._wants_input_mask = bool(input_mask)  # the layer itself comes with the first graph
         if input_mask and len(tuple(kwargs.get("image_shape") or ())) != 1:
             raise ValueError(f"input_mask needs 1-D inputs (image_shape=(n,)), got image_shape={kwargs.get('image_shape')}")
@@ -195,7 +200,7 @@ class SemiSupervisedVAE(VAE):
         ce = ops.sparse_categorical_crossentropy(y_l, logits_l, from_logits=True)
         u = rec_u + weight * kl_u + log_k - entropy
         l = rec_l + weight * kl_l + log_k
-        loss = ops.mean(u) + ops.mean(l) + self.alpha * ops.mean(ce)
+        loss = ops.mean(u) + self.labelled_weight * ops.mean(l) + self.alpha * ops.mean(ce)
         elbo_u = -(rec_u + kl_u) - log_k + entropy
         return loss, (rec_u, kl_u, elbo_u, logits_l, y_l)
 
@@ -272,5 +277,6 @@ class SemiSupervisedVAE(VAE):
             "classifier_units": list(self.classifier_units),
             "activation": self.activation,
             "alpha": self.alpha,
+            "labelled_weight": self.labelled_weight,
             "input_mask": self._wants_input_mask,
         }

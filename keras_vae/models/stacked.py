@@ -70,7 +70,7 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
             still scores every dimension, so the bounds are unchanged in kind. The mask is
             refreshed every training step and stored with the weights (``m2.input_mask``).
         latent_dim: size of M2's z2.
-        hidden_units, classifier_units, activation, alpha, num_classes: M2's
+        hidden_units, classifier_units, activation, alpha, labelled_weight, num_classes: M2's
             (``SemiSupervisedVAE``), applied to z1.
         beta, kl_warmup_steps: the weight and warm-up of M1's KL term in training.
         **kwargs: other ``VAE`` arguments (``image_shape``, ``likelihood`` of the
@@ -110,7 +110,7 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
             image_shape=(self.m1_latent_dim,), latent_dim=self.latent_dim,
             likelihood=likelihoods_lib.Gaussian(learn_scale=True), num_classes=self.num_classes,
             hidden_units=self.hidden_units, classifier_units=self.classifier_units, activation=self.activation,
-            alpha=self.alpha, input_mask=self.m1_active_threshold is not None,
+            alpha=self.alpha, labelled_weight=self.labelled_weight, input_mask=self.m1_active_threshold is not None,
             seed=None if self.seed is None else self.seed + 1, name="m2",
         )
         # The parts' graphs are named "encoder"/"decoder"/"classifier" in their own models;

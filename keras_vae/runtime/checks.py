@@ -11,6 +11,8 @@ A runtime given a wrong array either fails with an opaque message (onnxruntime's
 (a uint8 image in [0, 255] passed to a Bernoulli decoder); a model would train on it.
 """
 
+import math
+
 import numpy as np
 
 
@@ -130,6 +132,19 @@ def check_positive_int(value, name="n", maximum=None, why=""):
     if maximum is not None and value > maximum:
         raise InputError(f"{name}={value} is too large: at most {maximum:,}{f' ({why})' if why else ''}")
     return int(value)
+
+
+def check_non_negative_float(value, name):
+    """A finite number >= 0 as a float (bools, strings, NaN and infinities are refused).
+
+    Example:
+    >>> check_non_negative_float(0.1, "alpha")
+    0.1
+    """
+    ok = not isinstance(value, (bool, str)) and isinstance(value, (int, float, np.integer, np.floating))
+    if not ok or not (math.isfinite(float(value)) and value >= 0):
+        raise InputError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
 
 
 def batch_slices(n, batch_size):

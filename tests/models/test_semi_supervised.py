@@ -111,3 +111,27 @@ def test_round_trip_and_wrong_batches(binary_images, tmp_path):
         model.train_step(binary_images)
     with pytest.raises(ValueError, match="alpha"):
         tiny(alpha=-1.0)
+
+
+@pytest.mark.parametrize("bad", [-0.5, float("nan"), float("inf"), "1", True, [1.0]])
+@pytest.mark.parametrize("name", ["alpha", "labelled_weight"])
+def test_loss_weights_are_finite_non_negative_numbers(name, bad):
+    with pytest.raises(ValueError, match=f"{name} must be a finite number >= 0"):
+        tiny(**{name: bad})
+
+
+def test_labelled_weight_scales_the_labelled_bound_and_round_trips(binary_images, tmp_path):
+    x = binary_images[:8]
+    batch = {"image": x, "labelled_image": x[:4], "labelled_label": np.arange(4, dtype="int32")}
+    # Same seeds and weights; the draws differ slightly from model to model, hence 2%: a
+    # wrong weighting is off by the whole labelled bound.
+    losses = {}
+    for w in (0.0, 1.0, 3.0):
+        model = tiny(labelled_weight=w)
+        losses[w] = float(keras.ops.convert_to_numpy(model.training_loss(batch)[0]))
+    labelled_bound = losses[1.0] - losses[0.0]
+    assert labelled_bound > 0
+    np.testing.assert_allclose(losses[3.0] - losses[0.0], 3 * labelled_bound, rtol=0.02)
+    path = tmp_path / "m2.keras"
+    tiny(labelled_weight=0.25).save(path)
+    assert keras.models.load_model(path).labelled_weight == 0.25
