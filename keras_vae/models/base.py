@@ -350,6 +350,10 @@ class VAE(TrainStep, keras.Model):
         """Updates the metrics from a step's loss and aux; returns the logs."""
         return self._update_metrics(loss, *aux)
 
+    def training_callbacks(self):
+        """Callbacks that are part of this model's training (schedules of its own); none here."""
+        return []
+
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
         """``keras.Model.fit`` with the inputs checked like ``encode``'s and a NaN guard.
 
@@ -357,7 +361,8 @@ class VAE(TrainStep, keras.Model):
         the likelihood's range are refused; a NaN loss stops training with a warning.
         """
         x, y = fitting.check_fit_data(self, x, y)
-        history = super().fit(x, y, *args, callbacks=fitting.with_nan_guard(callbacks), **kwargs)
+        callbacks = fitting.with_nan_guard([*self.training_callbacks(), *(callbacks or [])])
+        history = super().fit(x, y, *args, callbacks=callbacks, **kwargs)
         fitting.warn_if_diverged(history)
         return history
 

@@ -8,13 +8,15 @@ TF-free runtime; this module applies them to a model's shapes. Errors are
 import numpy as np
 
 from keras_vae.runtime.checks import (
-    InputError, batch_slices, check_array, check_non_negative_float, check_positive_int, is_token_model,
+    InputError, batch_slices, check_array, check_non_negative_float, check_non_negative_int, check_positive_int,
+    is_token_model,
 )
 from keras_vae.runtime.checks import check_labels as _check_labels
 
 __all__ = [
     "InputError", "batch_slices", "check_array", "check_images", "check_labels", "check_latents",
-    "check_model_inputs", "check_non_negative_float", "check_positive_int", "check_seed", "seed_generator", "check_not_empty",
+    "check_model_inputs", "check_non_negative_float", "check_non_negative_int", "check_positive_int", "check_seed",
+    "seed_generator", "check_not_empty",
     "check_sample_count", "check_importance_samples", "MAX_SEED", "is_token_model",
 ]
 

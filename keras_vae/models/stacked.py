@@ -72,6 +72,14 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         latent_dim: size of M2's z2.
         hidden_units, classifier_units, activation, alpha, labelled_weight, num_classes: M2's
             (``SemiSupervisedVAE``), applied to z1.
+        m1_epochs: None (M1 trains beside M2 throughout), or the epochs after which M1
+            is frozen: its loss leaves the objective and M2 goes on alone on its codes.
+            The authors train M1 first and M2 on its fixed codes; here both start together
+            and, once M1 has settled, a step costs M2's networks and M1's forward pass only
+            (a third of the time). Set by a callback at each epoch's start
+            (``training_callbacks``), so a resumed run is in the right phase. 0 freezes M1
+            from the start (an M1 loaded from elsewhere). Adam's momentum moves M1's weights
+            a little for a few dozen steps after the switch; nothing after.
         beta, kl_warmup_steps: the weight and warm-up of M1's KL term in training.
         **kwargs: other ``VAE`` arguments (``image_shape``, ``likelihood`` of the
             pixels, ``seed``).
@@ -92,8 +100,10 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
     )
 
     def __init__(self, m1_hidden_units=(256,), m1_latent_dim=50, m1_activation="softplus", m1_active_threshold=None,
-                 **kwargs):
+                 m1_epochs=None, **kwargs):
         self.m1_hidden_units = tuple(int(u) for u in m1_hidden_units)
+        self.m1_epochs = None if m1_epochs is None else checks.check_non_negative_int(m1_epochs, "m1_epochs")
+        self.m1_frozen = self.m1_epochs == 0  # a Python flag read when the train step is traced
         self.m1_active_threshold = _threshold_or_none(m1_active_threshold)
         self.m1_latent_dim = checks.check_positive_int(m1_latent_dim, "m1_latent_dim")
         self.m1_activation = m1_activation
@@ -202,11 +212,15 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         rec2, kl2, _ = self.m2.bound_terms(z1, labels, training=training, noise=noise, seed=generator)
         return reconstruction, log_q + rec2 + kl2, self.m1.decode_params(z1)
 
+    def training_callbacks(self):
+        return [] if self.m1_epochs is None else [_FreezeM1(self.m1_epochs)]
+
     def training_loss(self, data):
         """M1's annealed negative ELBO on the unlabelled batch plus M2's objective on z1 draws.
 
         The gradient stops at z1, so each part follows its own objective; the logged
-        ``elbo`` is the stacked bound on log p(x) of the unlabelled images.
+        ``elbo`` is the stacked bound on log p(x) of the unlabelled images. Once M1 is
+        frozen (``m1_epochs``) its loss is left out: M1 runs forward only.
         """
         x_u, x_l, y_l = unpack_semi_supervised(data)
         z1_u, (mean_u, log_var_u), rec_u, log_q_u = self.m1_terms(x_u, training=True)
@@ -220,7 +234,8 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
                     "labelled_label": y_l}
         m2_loss, (rec2, kl2, elbo2, logits_l, labels) = self.m2.training_loss(m2_batch)
         elbo = elbo2 - rec_u - log_q_u
-        return m1_loss + m2_loss, (rec_u, log_q_u + rec2 + kl2, elbo, logits_l, labels)
+        loss = m2_loss if self.m1_frozen else m1_loss + m2_loss
+        return loss, (rec_u, log_q_u + rec2 + kl2, elbo, logits_l, labels)
 
     def conditional_log_likelihood(self, x, labels, k=1000, batch_size=64, seed=0):
         """IWAE estimate of log p(x|y) with z1 and z2 drawn together from ``q(z1|x) q(z2|z1, y)``.
@@ -273,4 +288,22 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
             "m1_latent_dim": self.m1_latent_dim,
             "m1_activation": self.m1_activation,
             "m1_active_threshold": self.m1_active_threshold,
+            "m1_epochs": self.m1_epochs,
         }
+
+
+class _FreezeM1(keras.callbacks.Callback):
+    """At each epoch's start, freezes M1 once ``epochs`` have passed (``m1_epochs``).
+
+    The train step reads ``model.m1_frozen`` when it is traced, so the switch rebuilds it.
+    """
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        frozen = epoch >= self.epochs
+        if frozen != self.model.m1_frozen:
+            self.model.m1_frozen = frozen
+            self.model.make_train_function(force=True)

@@ -134,6 +134,18 @@ def check_positive_int(value, name="n", maximum=None, why=""):
     return int(value)
 
 
+def check_non_negative_int(value, name):
+    """A Python int >= 0 (bools and floats are refused).
+
+    Example:
+    >>> check_non_negative_int(0, "m1_epochs")
+    0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise InputError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
 def check_non_negative_float(value, name):
     """A finite number >= 0 as a float (bools, strings, NaN and infinities are refused).
 

@@ -136,3 +136,34 @@ def test_active_threshold_must_be_positive(threshold):
 def test_input_mask_needs_flat_inputs():
     with pytest.raises(ValueError, match="input_mask needs 1-D inputs"):
         SemiSupervisedVAE(num_classes=10, input_mask=True)
+
+
+def test_m1_epochs_freezes_m1_after_its_epochs_and_m2_trains_on(binary_images, tmp_path):
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensors(batch(binary_images, np.arange(2))).repeat(3)  # 3 steps an epoch
+    model = tiny(m1_epochs=1)
+    model.compile(optimizer=keras.optimizers.SGD(0.1))  # no momentum: a frozen weight does not move at all
+
+    def weights():
+        return [w.copy() for w in model.m1.get_weights()], [w.copy() for w in model.m2.get_weights()]
+
+    m1_0, m2_0 = weights()
+    model.fit(ds, epochs=1, verbose=0)
+    m1_1, m2_1 = weights()
+    assert not model.m1_frozen and any(not np.array_equal(a, b) for a, b in zip(m1_0, m1_1))
+    model.fit(ds, initial_epoch=1, epochs=3, verbose=0)  # a resumed run: the callback sets the phase
+    m1_3, m2_3 = weights()
+    assert model.m1_frozen
+    for a, b in zip(m1_1, m1_3):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(m2_1, m2_3))
+    path = tmp_path / "m1m2.keras"
+    model.save(path)
+    assert keras.models.load_model(path).m1_epochs == 1
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
+def test_m1_epochs_must_be_a_non_negative_integer(bad):
+    with pytest.raises(ValueError, match="m1_epochs must be an integer >= 0"):
+        tiny(m1_epochs=bad)
