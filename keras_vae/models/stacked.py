@@ -77,8 +77,9 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         m1_epochs: None (M1 trains beside M2 throughout), or the epochs after which M1
             is frozen: its loss leaves the objective and M2 goes on alone on its codes.
             The authors train M1 first and M2 on its fixed codes; here both start together
-            and, once M1 has settled, a step costs M2's networks and M1's forward pass only
-            (a third of the time). Set by a callback at each epoch's start
+            and, once M1 has settled, M2 learns on codes that no longer move (M1 runs
+            forward only; on 2 CPU cores that did not make an epoch faster: per-step costs
+            other than M1's backward pass dominate). Set by a callback at each epoch's start
             (``training_callbacks``), so a resumed run is in the right phase. 0 freezes M1
             from the start (an M1 loaded from elsewhere). At the switch the optimizer's
             slots for M1's weights (Adam's moments) are zeroed, so they stay exactly where
