@@ -350,6 +350,10 @@ class VAE(TrainStep, keras.Model):
         """Updates the metrics from a step's loss and aux; returns the logs."""
         return self._update_metrics(loss, *aux)
 
+    def frozen_variables(self):
+        """Trainable variables the optimizer leaves alone in the current phase; none here."""
+        return []
+
     def training_callbacks(self):
         """Callbacks that are part of this model's training (schedules of its own); none here."""
         return []

@@ -19,11 +19,29 @@ replicas (the gradient is then the global batch's mean, as on one device). Under
 global one.
 """
 
+import warnings
+
 import keras
 
 
 def _values(variables, scope):
     return [scope.get_current_value(v) for v in variables]
+
+
+def _apply(model, grads, variables, apply):
+    """``apply(grads)`` with None for the variables the model holds frozen (``frozen_variables``).
+
+    The optimizer skips a variable whose gradient is None, its momentum included; a zero
+    gradient (what JAX gives for a variable the loss does not read) would still move it
+    by the momentum it has, as Adam does for dozens of steps.
+    """
+    frozen = {id(v) for v in model.frozen_variables()}
+    if not frozen:
+        return apply(grads)
+    grads = [None if id(v) in frozen else g for g, v in zip(grads, variables)]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Gradients do not exist for variables")
+        return apply(grads)
 
 
 class TensorFlowTrainStep:
@@ -37,7 +55,7 @@ class TensorFlowTrainStep:
             loss, aux = self.training_loss(data)
             scaled = loss / replicas if replicas > 1 else loss
         variables = self.trainable_variables
-        self.optimizer.apply(tape.gradient(scaled, variables), variables)
+        _apply(self, tape.gradient(scaled, variables), variables, lambda g: self.optimizer.apply(g, variables))
         self.step_counter.increment()
         return _multi_worker_logs(self.record_metrics(loss, aux))
 
@@ -79,7 +97,9 @@ class JaxTrainStep:
             return loss, (aux, _values(self.non_trainable_variables, scope))
 
         (loss, (aux, non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(trainable, non_trainable)
-        trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
+        trainable, optimizer_vars = _apply(
+            self, grads, self.trainable_variables, lambda g: self.optimizer.stateless_apply(optimizer_vars, g, trainable)
+        )
 
         def bookkeeping():
             self.step_counter.increment()
@@ -117,7 +137,7 @@ class TorchTrainStep:
         loss.backward()
         variables = self.trainable_variables
         with torch.no_grad():
-            self.optimizer.apply([v.value.grad for v in variables], variables)
+            _apply(self, [v.value.grad for v in variables], variables, lambda g: self.optimizer.apply(g, variables))
             self.step_counter.increment()
             return self.record_metrics(loss, aux)
 

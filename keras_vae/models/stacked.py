@@ -81,10 +81,10 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
             forward only; on 2 CPU cores that did not make an epoch faster: per-step costs
             other than M1's backward pass dominate). Set by a callback at each epoch's start
             (``training_callbacks``), so a resumed run is in the right phase. 0 freezes M1
-            from the start (an M1 loaded from elsewhere). At the switch the optimizer's
-            slots for M1's weights (Adam's moments) are zeroed, so they stay exactly where
-            they are: left alone, Adam's momentum alone moved them on for a few dozen steps
-            and cost M1 11 nats of reconstruction (measured on the recipe's run).
+            from the start (an M1 loaded from elsewhere). Frozen, M1's weights get no
+            gradient at all (``frozen_variables``), so the optimizer leaves them exactly
+            where they are: a zero gradient, as JAX gives, let Adam's momentum move them on
+            for dozens of steps, which cost M1 11 nats of reconstruction on the recipe's run.
         beta, kl_warmup_steps: the weight and warm-up of M1's KL term in training.
         **kwargs: other ``VAE`` arguments (``image_shape``, ``likelihood`` of the
             pixels, ``seed``).
@@ -220,6 +220,9 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
     def training_callbacks(self):
         return [] if self.m1_epochs is None else [_FreezeM1(self.m1_epochs)]
 
+    def frozen_variables(self):
+        return self.m1.trainable_variables if self.m1_frozen else []
+
     def training_loss(self, data):
         """M1's annealed negative ELBO on the unlabelled batch plus M2's objective on z1 draws.
 
@@ -309,32 +312,7 @@ class _FreezeM1(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         frozen = epoch >= self.epochs
-        if frozen:
-            # Also on a resumed run whose checkpoint holds them zeroed already: harmless.
-            _zero_optimizer_slots(self.model.optimizer, self.model.m1.trainable_variables)
         if frozen != self.model.m1_frozen:
             self.model.m1_frozen = frozen
             self.model.make_train_function(force=True)
 
-
-def _zero_optimizer_slots(optimizer, variables):
-    """Zeros the optimizer's per-variable state (momenta, second moments) of ``variables``.
-
-    With zero gradients from then on, an optimizer with momentum would otherwise keep
-    moving them. Slots are found by the variable's index in the optimizer (Keras keeps
-    each kind of slot, e.g. Adam's ``_momentums``, as a list in that order); names cannot
-    serve, as M1's and M2's layers share paths (``encoder_dense_0/kernel``).
-    """
-    if optimizer is None or not optimizer.built:
-        return
-    tracked = optimizer._trainable_variables
-    slot_lists = [
-        value for value in vars(optimizer).values()
-        if isinstance(value, list) and value is not tracked and len(value) == len(tracked)
-        and all(isinstance(slot, keras.Variable) for slot in value)
-    ]
-    for variable in variables:
-        i = optimizer._get_variable_index(variable)
-        for slots in slot_lists:
-            if tuple(slots[i].shape) == tuple(variable.shape):
-                slots[i].assign(np.zeros(slots[i].shape, slots[i].dtype))
