@@ -23,11 +23,6 @@ EXIT_CODE = 128 + signal.SIGTERM
 _received = threading.Event()
 
 
-def received():
-    """True once SIGTERM has arrived inside a ``sigterm_raises`` block."""
-    return _received.is_set()
-
-
 def raise_if_received():
     """Raises ``SystemExit(143)`` if SIGTERM has arrived (for code that may have swallowed it)."""
     if _received.is_set():
