@@ -28,6 +28,7 @@ from keras_vae.termination import termination_check
 
 WEIGHTS_FILE = "model.weights.h5"
 MODEL_FILE = "model.keras"
+BACKENDS_FILE = "backends.json"
 
 
 def _epoch_timer():
@@ -44,6 +45,42 @@ def _epoch_timer():
                 logs["epoch_seconds"] = time.perf_counter() - self._start
 
     return EpochTimer()
+
+
+def _read_backends(path):
+    """``{epoch: backend}`` (epochs counted from 1) from a run folder's backends file, or ``{}``."""
+    import json
+
+    return {int(epoch): backend for epoch, backend in json.loads(path.read_text()).items()} if path.exists() else {}
+
+
+def _backend_log(path):
+    """Records which Keras backend trained each epoch, so a run resumed (or its card computed)
+    under another backend still says what trained it."""
+    import json
+
+    import keras
+
+    from keras_vae.files import write_text_atomic
+
+    class BackendLog(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            log = _read_backends(path)
+            log[epoch + 1] = keras.backend.backend()
+            write_text_atomic(path, json.dumps({str(e): log[e] for e in sorted(log)}))
+
+    return BackendLog()
+
+
+def machine_line(out, epochs):
+    """The card's ``machine``: this machine, the backend(s) that trained epochs 1..``epochs`` of
+    the run in ``out``, and the backend computing the card where it differs."""
+    import keras
+
+    current = keras.backend.backend()
+    trained = sorted({b for e, b in _read_backends(Path(out) / BACKENDS_FILE).items() if e <= epochs})
+    backends = current if trained in ([], [current]) else f"{', '.join(trained)} (training), {current} (card figures)"
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {backends}"
 
 
 def _noise_checkpoint(path):
@@ -207,6 +244,8 @@ def train(
     ``(recipe.seed, e)`` only (``keras_vae.data.epoch_dataset``), and
     ``BackupAndRestore`` restores weights, optimiser state and the noise generator, so
     a run killed and started again ends with the weights of an uninterrupted one.
+    ``backends.json`` records the Keras backend of each epoch, so a run may be resumed, or
+    its card computed, under another backend and its card still names what trained it.
 
     Args:
         recipe: a ``keras_vae.zoo.Recipe``; its model is built with ``recipe.build()``.
@@ -269,7 +308,7 @@ def train(
         "epochs": epochs,
         "train_examples": limit or recipe.train_examples or "all",
         "train_seconds": round(train_seconds, 1),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {keras.backend.backend()}",
+        "machine": machine_line(out, epochs),
         "versions": cards.package_versions(),
         "python": sys.version.split()[0],
         "params": int(model.count_params()),
@@ -305,6 +344,7 @@ def _fit(recipe, model, out, train_ds, val_ds, epochs, counter, callbacks, verbo
         _noise_checkpoint(out / "checkpoint" / "noise_state.json"),
         counter.callback(),
         _epoch_timer(),
+        _backend_log(out / BACKENDS_FILE),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TerminateOnNaN(),
         termination_check(),  # SIGTERM swallowed inside Keras' logging still ends the run

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from keras_vae import zoo
-from keras_vae.training import train
+from keras_vae.training import BACKENDS_FILE, machine_line, train
 from keras_vae.zoo import Recipe
 
 TINY = Recipe(
@@ -91,6 +91,20 @@ def test_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path):
     second = json.loads((out / "card.json").read_text())
     for key in ("test_elbo", "nll"):  # the card figures agree too
         assert first["test"][key] == pytest.approx(second["test"][key], abs=1e-4)
+    # Both calls recorded the backend of the epochs they trained.
+    backend = keras.backend.backend()
+    assert json.loads((out / BACKENDS_FILE).read_text()) == {"1": backend, "2": backend}
+    assert second["machine"].endswith(f"Keras backend {backend}")
+
+
+def test_card_names_the_backends_that_trained_the_run(tmp_path):
+    current = keras.backend.backend()
+    other = "jax" if current != "jax" else "torch"
+    (tmp_path / BACKENDS_FILE).write_text(json.dumps({"1": current, "2": other, "3": other}))
+    assert machine_line(tmp_path, 1).endswith(f"Keras backend {current}")
+    assert machine_line(tmp_path, 3).endswith(f"Keras backend {sorted([current, other])[0]}, "
+                                              f"{sorted([current, other])[1]} (training), {current} (card figures)")
+    assert machine_line(tmp_path / "no_log", 3).endswith(f"Keras backend {current}")  # runs from before the log
 
 
 def test_failed_run_leaves_no_run_folder(tmp_path):
