@@ -5,9 +5,9 @@ importance samples (Burda et al. 2016, IWAE; Tomczak & Welling 2018, VampPrior).
 50 million decoder passes per model, so the model's own ``log_likelihood`` (eager Keras,
 one Python step per chunk) is too slow on a CPU. This module computes the same estimator
 with one graph per call that maps ``(images[, labels], noise)`` to the importance
-log-weights ``log p(x|z) + log p(z) - log q(z|x)``, built from the model's own primitives
-(``posterior``, ``reparameterize``, ``decode_params``, ``log_weights``: no second copy of
-the maths), run by one of three engines:
+log-weights ``log p(x|z) + log p(z) - log q(z|x)``: the model's own
+``importance_log_weights`` (no second copy of the maths; M1+M2 draws z1 and z2 from one
+noise vector), run by one of three engines:
 
 - ``"keras"``: those primitives called eagerly (the reference);
 - ``"tf"``: the same function compiled once with ``tf.function`` (TensorFlow backend);
@@ -49,7 +49,7 @@ class LogWeights:
 
     Example:
     >>> lw = LogWeights(model, "onnx")
-    >>> log_w = lw(images[:8], None, np.random.default_rng(0).standard_normal((100, 8, model.latent_dim)))
+    >>> log_w = lw(images[:8], None, np.random.default_rng(0).standard_normal((100, 8, model.noise_dim)))
     """
 
     def __init__(self, model, engine="tf"):
@@ -65,19 +65,7 @@ class LogWeights:
         self._run = {"keras": self._eager, "tf": self._compiled, "onnx": self._onnx}[engine]()
 
     def _body(self, x, labels, noise):
-        from keras import ops
-
-        model = self.model
-        kc, b = ops.shape(noise)[0], ops.shape(noise)[1]
-        z_mean, z_log_var = model.posterior(x, labels)
-        z = model.reparameterize(z_mean[None], z_log_var[None], noise)
-        flat_y = None if labels is None else ops.tile(labels, [kc])
-        # An autoregressive decoder reads x (teacher forcing): its context repeats once per draw.
-        context = model.decoder_context(x)
-        flat_context = None if context is None else ops.tile(context, [kc] + [1] * (len(context.shape) - 1))
-        params = model.decode_params(ops.reshape(z, (kc * b, model.latent_dim)), flat_y, context=flat_context)
-        params = ops.reshape(params, (kc, b) + tuple(params.shape[1:]))
-        return model.log_weights(x, z, params, z_mean, z_log_var)
+        return self.model.importance_log_weights(x, labels, noise)
 
     def _eager(self):
         from keras import ops
@@ -94,7 +82,7 @@ class LogWeights:
         specs = [tf.TensorSpec((None,) + tuple(self.model.image_shape), tf.float32, name="image")]
         if self.conditional:
             specs.append(tf.TensorSpec((None,), tf.int32, name="label"))
-        specs.append(tf.TensorSpec((None, None, self.model.latent_dim), tf.float32, name="noise"))
+        specs.append(tf.TensorSpec((None, None, self.model.noise_dim), tf.float32, name="noise"))
         return specs
 
     def _function(self):
@@ -137,7 +125,7 @@ class LogWeights:
         return lambda x, labels, noise: session.run(["log_w"], dict(zip(names, self._inputs(x, labels, noise))))[0]
 
     def __call__(self, x, labels, noise):
-        """Log-weights of shape (samples, batch) for noise of shape (samples, batch, latent_dim)."""
+        """Log-weights of shape (samples, batch) for noise of shape (samples, batch, model.noise_dim)."""
         return self._run(x, labels, noise)
 
 
@@ -169,7 +157,7 @@ def iwae_log_px(log_weights, x, labels=None, indices=None, k=1000, seed=0, class
     ks = sorted({int(k)} | {int(v) for v in (ks or ()) if 0 < int(v) <= k}) if ks is not None else None
     n = len(x)
     indices = np.arange(n) if indices is None else np.asarray(indices)
-    latent = log_weights.model.latent_dim
+    latent = log_weights.model.noise_dim
     # Images per batch: all k draws of a batch are decoded in calls of ~decodes_per_call.
     batch = max(1, min(n, 256, decodes_per_call))
     kc = max(1, min(k, decodes_per_call // batch))

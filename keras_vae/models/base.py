@@ -263,12 +263,43 @@ class VAE(TrainStep, keras.Model):
             kc = min(chunk, samples - start)
             eps = keras.random.normal((kc, b, self.latent_dim), seed=generator)
             z = self.reparameterize(z_mean[None], z_log_var[None], eps)
-            # Labels repeat once per draw, matching the (draw, example) order of the reshape.
-            flat_y = None if labels is None else ops.tile(ops.convert_to_tensor(labels, "int32"), [kc])
-            # The context repeats once per draw too.
-            flat_context = None if context is None else ops.tile(context, [kc] + [1] * (len(context.shape) - 1))
-            params = self.decode_params(ops.reshape(z, (kc * b, self.latent_dim)), flat_y, context=flat_context)
-            yield z, ops.reshape(params, (kc, b) + tuple(params.shape[1:]))
+            yield z, self._decode_draws(z, labels, context)
+
+    def _decode_draws(self, z, labels, context):
+        """Decoder parameters (samples, batch, ...) of draws z (samples, batch, latent_dim)."""
+        kc, b = ops.shape(z)[0], ops.shape(z)[1]
+        # Labels and the decoder's context repeat once per draw, matching the (draw, example)
+        # order of the reshape.
+        flat_y = None if labels is None else ops.tile(ops.convert_to_tensor(labels, "int32"), [kc])
+        flat_context = None if context is None else ops.tile(context, [kc] + [1] * (len(context.shape) - 1))
+        params = self.decode_params(ops.reshape(z, (kc * b, self.latent_dim)), flat_y, context=flat_context)
+        return ops.reshape(params, (kc, b) + tuple(params.shape[1:]))
+
+    @property
+    def noise_dim(self):
+        """Standard-normal numbers per importance sample in ``importance_log_weights``: the latent size."""
+        return self.latent_dim
+
+    def importance_log_weights(self, x, labels, noise):
+        """Importance log-weights (samples, batch) of the draws that ``noise`` makes from q(z|x[, y]).
+
+        ``log p(x[|y], z) - log q(z|x[, y])`` at ``z = z_mean + sigma * noise``: the one function
+        of given noise that the fast IWAE engines (``keras_vae.importance``) compile, so a
+        family with more than one latent layer says how its noise maps to its draws here.
+
+        Args:
+            x: a batch (batch, *image_shape).
+            labels: class ids (batch,) for conditional models, else None.
+            noise: standard-normal noise (samples, batch, noise_dim).
+
+        Example:
+        >>> log_w = model.importance_log_weights(x, None, np.random.default_rng(0).standard_normal(
+        ...     (100, len(x), model.noise_dim)).astype("float32"))
+        """
+        z_mean, z_log_var = self.posterior(x, labels)
+        z = self.reparameterize(z_mean[None], z_log_var[None], noise)
+        params = self._decode_draws(z, labels, self.decoder_context(x))
+        return self.log_weights(x, z, params, z_mean, z_log_var)
 
     def log_weights(self, x, z, params, z_mean, z_log_var):
         """Importance log-weights ``log p(x|z) + log p(z) - log q(z|x)`` of draws with leading sample axes.

@@ -245,11 +245,43 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         loss = m2_loss if self.m1_frozen else m1_loss + m2_loss
         return loss, (rec_u, log_q_u + rec2 + kl2, elbo, logits_l, labels)
 
-    def conditional_log_likelihood(self, x, labels, k=1000, batch_size=64, seed=0):
-        """IWAE estimate of log p(x|y) with z1 and z2 drawn together from ``q(z1|x) q(z2|z1, y)``.
+    @property
+    def noise_dim(self):
+        """Standard-normal numbers per importance sample: z1's, then z2's."""
+        return self.m1_latent_dim + self.latent_dim
 
-        ``log w = log p(x|z1) + log p(z1|y, z2) + log p(z2) - log q(z1|x) - log q(z2|z1, y)``;
-        the draws come in chunks of at most ``DECODES_PER_CHUNK`` decoder passes.
+    def importance_log_weights(self, x, labels, noise):
+        """Log-weights (samples, batch) of z1 and z2 drawn together from ``q(z1|x) q(z2|z1, y)``.
+
+        ``log w = log p(x|z1) + log p(z1|y, z2) + log p(z2) - log q(z1|x) - log q(z2|z1, y)``,
+        with z1 from the first ``m1_latent_dim`` numbers of each noise vector and z2 from the rest.
+
+        Args:
+            x: images (batch, *image_shape).
+            labels: class ids (batch,).
+            noise: standard-normal noise (samples, batch, noise_dim).
+        """
+        kc, b = ops.shape(noise)[0], ops.shape(noise)[1]
+        z1_mean, z1_log_var = self.m1.posterior(x)
+        z1 = self.m1.reparameterize(z1_mean[None], z1_log_var[None], noise[..., :self.m1_latent_dim])
+        flat_z1 = ops.reshape(z1, (kc * b, self.m1_latent_dim))
+        flat_y = ops.tile(ops.convert_to_tensor(labels, "int32"), [kc])
+        z2_mean, z2_log_var = self.m2.posterior(flat_z1, flat_y)
+        z2 = self.m2.reparameterize(z2_mean, z2_log_var,
+                                    ops.reshape(noise[..., self.m1_latent_dim:], (kc * b, self.latent_dim)))
+        log_w = (
+            self.m1.log_px(ops.tile(x, [kc] + [1] * (len(x.shape) - 1)), self.m1.decode_params(flat_z1))
+            + self.m2.log_px(flat_z1, self.m2.decode_params(z2, flat_y))
+            + likelihoods_lib.standard_normal_log_prob(z2)
+            - likelihoods_lib.diagonal_normal_log_prob(z2, z2_mean, z2_log_var)
+        )
+        return (ops.reshape(log_w, (kc, b))
+                - likelihoods_lib.diagonal_normal_log_prob(z1, z1_mean[None], z1_log_var[None]))
+
+    def conditional_log_likelihood(self, x, labels, k=1000, batch_size=64, seed=0):
+        """IWAE estimate of log p(x|y) with z1 and z2 drawn together (``importance_log_weights``).
+
+        The draws come in chunks of at most ``DECODES_PER_CHUNK`` decoder passes.
         """
         x, labels = self._check(x, labels)
         checks.check_not_empty(x)
@@ -259,26 +291,15 @@ class StackedSemiSupervisedVAE(SemiSupervisedVAE):
         for s in self._batches(len(x), batch_size):
             xb, yb = ops.convert_to_tensor(x[s]), ops.convert_to_tensor(labels[s], "int32")
             b = int(xb.shape[0])
-            z1_mean, z1_log_var = self.m1.posterior(xb)
             chunk = max(1, min(k, DECODES_PER_CHUNK // b))
             total = None
             for start in range(0, k, chunk):
                 kc = min(chunk, k - start)
-                z1 = self.m1.reparameterize(
-                    z1_mean[None], z1_log_var[None], keras.random.normal((kc, b, self.m1_latent_dim), seed=generator)
-                )
-                flat_z1, flat_y = ops.reshape(z1, (kc * b, self.m1_latent_dim)), ops.tile(yb, [kc])
-                z2_mean, z2_log_var = self.m2.posterior(flat_z1, flat_y)
-                z2 = self.m2.reparameterize(z2_mean, z2_log_var, seed=generator)
-                log_w = (
-                    self.m1.log_px(ops.tile(xb, [kc] + [1] * (len(xb.shape) - 1)), self.m1.decode_params(flat_z1))
-                    + self.m2.log_px(flat_z1, self.m2.decode_params(z2, flat_y))
-                    + likelihoods_lib.standard_normal_log_prob(z2)
-                    - likelihoods_lib.diagonal_normal_log_prob(z2, z2_mean, z2_log_var)
-                    - ops.reshape(likelihoods_lib.diagonal_normal_log_prob(z1, z1_mean[None], z1_log_var[None]),
-                                  (kc * b,))
-                )
-                part = ops.logsumexp(ops.reshape(log_w, (kc, b)), axis=0)
+                # z1's noise, then z2's, drawn in that order (and z2's as one (kc * b) block).
+                e1 = keras.random.normal((kc, b, self.m1_latent_dim), seed=generator)
+                e2 = ops.reshape(keras.random.normal((kc * b, self.latent_dim), seed=generator), (kc, b, -1))
+                log_w = self.importance_log_weights(xb, yb, ops.concatenate([e1, e2], axis=-1))
+                part = ops.logsumexp(log_w, axis=0)
                 total = part if total is None else ops.logaddexp(total, part)
             out.append(ops.convert_to_numpy(total) - math.log(k))
         return np.concatenate(out) if out else np.zeros((0,), "float32")
