@@ -51,7 +51,13 @@ def _read_backends(path):
     """``{epoch: backend}`` (epochs counted from 1) from a run folder's backends file, or ``{}``."""
     import json
 
-    return {int(epoch): backend for epoch, backend in json.loads(path.read_text()).items()} if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        return {int(epoch): str(backend) for epoch, backend in json.loads(path.read_text()).items()}
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as e:
+        raise ValueError(f"{path} is not a readable record of the backend of each epoch ({e}); "
+                         "fix or remove it") from None
 
 
 def _backend_log(path):
@@ -271,6 +277,7 @@ def train(
     import keras
 
     out = Path(out_dir)
+    _read_backends(out / BACKENDS_FILE)  # a damaged record fails now, not after training
     epochs = recipe.epochs if epochs is None else int(epochs)
     scope = contextlib.nullcontext
     if distribute == "data-parallel":

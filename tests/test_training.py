@@ -105,6 +105,11 @@ def test_card_names_the_backends_that_trained_the_run(tmp_path):
     assert machine_line(tmp_path, 3).endswith(f"Keras backend {sorted([current, other])[0]}, "
                                               f"{sorted([current, other])[1]} (training), {current} (card figures)")
     assert machine_line(tmp_path / "no_log", 3).endswith(f"Keras backend {current}")  # runs from before the log
+    (tmp_path / BACKENDS_FILE).write_text('{"1": "jax"')  # damaged by hand: refused, naming the file
+    with pytest.raises(ValueError, match="backends.json is not a readable record"):
+        machine_line(tmp_path, 3)
+    with pytest.raises(ValueError, match="backends.json is not a readable record"):
+        train(TINY, tmp_path, data_dir=tmp_path / "no_such_data", verbose=0, evaluate=False)
 
 
 def test_failed_run_leaves_no_run_folder(tmp_path):
