@@ -78,7 +78,6 @@ def _check_conv_size(shape, flag_hint):
 
 
 def cmd_train(args):
-    _select_backend(args.backend)
     if (args.name is None) == (args.images is None):
         raise ValueError("train needs a zoo recipe NAME or --images DIR (a folder of PNG/JPEG files or a .npy array)")
     command = "keras-vae " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -425,6 +424,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     debug = bool(os.environ.get("KERAS_VAE_DEBUG"))
     try:
+        # Before TensorFlow is imported: importing it imports keras, which fixes the backend.
+        _select_backend(getattr(args, "backend", None))
         if args.command not in _NO_TENSORFLOW:
             _quiet_tf()
         from keras_vae.termination import sigterm_raises

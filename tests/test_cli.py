@@ -1,3 +1,5 @@
+import importlib.util
+import os
 import subprocess
 import sys
 
@@ -46,3 +48,17 @@ def test_console_script_is_installed():
 def test_bad_arguments_exit_2(args, capsys):
     assert main(args) == 2
     assert "keras-vae: error:" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="needs keras-vae[backends]")
+def test_backend_flag_is_set_before_tensorflow_imports_keras(tmp_path):
+    """`train --backend jax` takes effect: importing TensorFlow imports keras, which fixes the backend."""
+    code = (
+        "import sys, keras_vae.cli as cli\n"
+        f"code = cli.main(['train', '--backend', 'jax', '--images', {str(tmp_path / 'none')!r}])\n"
+        "import keras; print(code, keras.backend.backend())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.stdout.split()[-2:] == ["2", "jax"], out.stderr[-2000:]
+    assert "already imported" not in out.stderr
