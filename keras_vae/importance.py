@@ -9,7 +9,7 @@ log-weights ``log p(x|z) + log p(z) - log q(z|x)``: the model's own
 ``importance_log_weights`` (no second copy of the maths; M1+M2 draws z1 and z2 from one
 noise vector), run by one of three engines:
 
-- ``"keras"``: those primitives called eagerly (the reference);
+- ``"keras"``: that function called eagerly (the reference);
 - ``"tf"``: the same function compiled once with ``tf.function`` (TensorFlow backend);
 - ``"onnx"``: the same ``tf.function`` converted by tf2onnx and run in onnxruntime
   (needs ``keras-vae[export]``).
@@ -157,7 +157,7 @@ def iwae_log_px(log_weights, x, labels=None, indices=None, k=1000, seed=0, class
     ks = sorted({int(k)} | {int(v) for v in (ks or ()) if 0 < int(v) <= k}) if ks is not None else None
     n = len(x)
     indices = np.arange(n) if indices is None else np.asarray(indices)
-    latent = log_weights.model.noise_dim
+    noise_dim = log_weights.model.noise_dim
     # Images per batch: all k draws of a batch are decoded in calls of ~decodes_per_call.
     batch = max(1, min(n, 256, decodes_per_call))
     kc = max(1, min(k, decodes_per_call // batch))
@@ -169,7 +169,7 @@ def iwae_log_px(log_weights, x, labels=None, indices=None, k=1000, seed=0, class
         parts = []
         for k0 in range(0, k, kc):
             m = min(kc, k - k0)
-            noise = np.stack([r.standard_normal((m, latent), dtype=np.float32) for r in rngs], axis=1)
+            noise = np.stack([r.standard_normal((m, noise_dim), dtype=np.float32) for r in rngs], axis=1)
             parts.append(np.asarray(log_weights(xb, yb, noise), "float64"))
             if on_progress is not None:
                 on_progress(m * len(rngs))

@@ -70,10 +70,12 @@ def _backend_log(path):
     from keras_vae.files import write_text_atomic
 
     class BackendLog(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.log = _read_backends(path)  # the epochs of earlier calls on this run folder
+
         def on_epoch_end(self, epoch, logs=None):
-            log = _read_backends(path)
-            log[epoch + 1] = keras.backend.backend()
-            write_text_atomic(path, json.dumps({str(e): log[e] for e in sorted(log)}))
+            self.log[epoch + 1] = keras.backend.backend()
+            write_text_atomic(path, json.dumps({str(e): self.log[e] for e in sorted(self.log)}))
 
     return BackendLog()
 
